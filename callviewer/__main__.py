@@ -1,0 +1,3 @@
+from callviewer.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""The profile folder: everything callviewer stores, except API keys (those live in the OS keyring).
+
+    <profile>/callviewer.db      SQLite cache (WAL)
+    <profile>/settings.ini       window state (QSettings, INI format)
+    <profile>/logs/              rotating logs
+    <profile>/recordings/        downloaded recordings
+    <profile>/profile-id         a random id that keys this profile's keyring entries
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "callviewer"
+APP_ID = "ai.callviewer.CallViewer"  # reverse-DNS application id
+
+
+def default_profile_dir() -> Path:
+    env = os.environ.get("CALLVIEWER_PROFILE")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Profile:
+    root: Path
+
+    @classmethod
+    def open(cls, root: str | os.PathLike | None = None) -> Profile:
+        path = Path(root).expanduser() if root else default_profile_dir()
+        path = path.resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        for sub in ("logs", "recordings"):
+            (path / sub).mkdir(exist_ok=True)
+        return cls(path)
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "callviewer.db"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / "settings.ini"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.root / "recordings"
+
+    @property
+    def profile_id(self) -> str:
+        f = self.root / "profile-id"
+        try:
+            value = f.read_text().strip()
+            if value:
+                return value
+        except FileNotFoundError:
+            pass
+        value = uuid.uuid4().hex
+        tmp = f.with_suffix(".tmp")
+        tmp.write_text(value + "\n")
+        os.replace(tmp, f)
+        return value

@@ -1,0 +1,161 @@
+"""API keys, held only in the OS keyring.
+
+`Secret` wraps a key so that printing, logging or formatting it never shows it. The key store talks
+to `keyring` and refuses plaintext or "fail" backends with one message that says how to fix it.
+Keyring calls block (D-Bus); the window runs them through `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from callviewer.errors import KeyringUnavailable, MissingKey
+
+SERVICE = "callviewer"
+
+_FIX_HINT = (
+    "no usable OS keyring: callviewer keeps API keys only in the system keyring. "
+    "On Linux start a Secret Service (GNOME Keyring or KWallet) in your desktop session "
+    "(e.g. `apt install gnome-keyring` and log in again); on macOS and Windows the built-in "
+    "Keychain / Credential Locker is used. Plaintext key files are never used."
+)
+
+
+class Secret:
+    """An API key that hides itself from repr/str/format. Use `.reveal()` where it must be sent."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        value = (value or "").strip()
+        if not value:
+            raise ValueError("empty API key")
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __reduce__(self):  # never pickled into caches or crash dumps
+        raise TypeError("Secret cannot be pickled")
+
+
+class KeyStore(Protocol):
+    def get(self, account: str) -> Secret: ...
+    def set(self, account: str, key: Secret) -> None: ...
+    def delete(self, account: str) -> None: ...
+
+
+def _entry(profile_id: str, account: str) -> str:
+    # One profile's "prod" must not collide with another profile's "prod".
+    return f"{profile_id}:{account}"
+
+
+_REFUSED_BACKENDS = ("fail", "null", "plaintext", "keyrings.alt", "chainer")
+
+
+def backend_name(backend) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def check_backend(backend) -> None:
+    """Raise KeyringUnavailable unless `backend` is a real OS keyring."""
+    name = backend_name(backend).lower()
+    try:
+        priority = float(getattr(backend, "priority", 0))
+    except Exception:  # some backends raise when probed without their service
+        priority = 0
+    if "chainer" in name:
+        subs = [b for b in getattr(backend, "backends", []) if "fail" not in backend_name(b).lower()]
+        if not subs:
+            raise KeyringUnavailable(_FIX_HINT)
+        for sub in subs:
+            check_backend(sub)
+        return
+    if priority <= 0 or any(bad in name for bad in _REFUSED_BACKENDS):
+        raise KeyringUnavailable(_FIX_HINT)
+
+
+class OsKeyStore:
+    """Keys in the OS keyring, under service "callviewer", one entry per profile and account."""
+
+    def __init__(self, profile_id: str) -> None:
+        self._profile_id = profile_id
+        self._checked = False
+
+    def _keyring(self):
+        import keyring  # imported lazily: probing backends is slow and touches D-Bus
+        import keyring.errors
+
+        if not self._checked:
+            check_backend(keyring.get_keyring())
+            self._checked = True
+        return keyring, keyring.errors
+
+    def backend_description(self) -> str:
+        import keyring
+
+        return backend_name(keyring.get_keyring())
+
+    def get(self, account: str) -> Secret:
+        keyring, errors = self._keyring()
+        try:
+            value = keyring.get_password(SERVICE, _entry(self._profile_id, account))
+        except errors.KeyringError as e:
+            raise KeyringUnavailable(f"the OS keyring refused to read the key: {type(e).__name__}") from None
+        if not value:
+            raise MissingKey(f"no API key for account {account!r} in the OS keyring; add it again with "
+                             f"`callviewer accounts add {account} --provider ...`")
+        return Secret(value)
+
+    def set(self, account: str, key: Secret) -> None:
+        keyring, errors = self._keyring()
+        try:
+            keyring.set_password(SERVICE, _entry(self._profile_id, account), key.reveal())
+        except errors.KeyringError as e:
+            raise KeyringUnavailable(f"the OS keyring refused to store the key: {type(e).__name__}") from None
+
+    def delete(self, account: str) -> None:
+        keyring, errors = self._keyring()
+        try:
+            keyring.delete_password(SERVICE, _entry(self._profile_id, account))
+        except errors.PasswordDeleteError:
+            pass  # already gone
+        except errors.KeyringError as e:
+            raise KeyringUnavailable(f"the OS keyring refused to delete the key: {type(e).__name__}") from None
+
+
+class MemoryKeyStore:
+    """Keys held in memory only: for the demo profile, whose keys are throwaway simulator keys."""
+
+    def __init__(self, keys: dict[str, str] | None = None) -> None:
+        self._keys = {k: Secret(v) for k, v in (keys or {}).items()}
+
+    def backend_description(self) -> str:
+        return "in memory (demo)"
+
+    def get(self, account: str) -> Secret:
+        try:
+            return self._keys[account]
+        except KeyError:
+            raise MissingKey(f"no API key for account {account!r}") from None
+
+    def set(self, account: str, key: Secret) -> None:
+        self._keys[account] = key
+
+    def delete(self, account: str) -> None:
+        self._keys.pop(account, None)
