@@ -30,8 +30,6 @@ class ListPage:
     """Raw call items from one list request."""
 
     items: list[dict[str, Any]]
-    #: True when the items are full call objects (no per-call detail request needed).
-    complete: bool
 
 
 @runtime_checkable
@@ -56,6 +54,9 @@ class ProviderAdapter(Protocol):
 
     def item_id(self, item: Mapping[str, Any]) -> str | None:
         """The provider's call id of a list item (or detail object)."""
+
+    def item_is_complete(self, item: Mapping[str, Any]) -> bool:
+        """True when a list item is a full call object (no per-call detail request needed)."""
 
     def recording_source(self, call_id: str, raw: Mapping[str, Any]) -> RecordingSource | None:
         """Where the recording of a call is; None when the provider has none."""

@@ -1,0 +1,130 @@
+"""Atlas (youratlas.com): `api-key` header; `GET /call` lists in date windows, `GET /call/{id}` details.
+
+The list endpoint documents no paging: it answers `{"value": [CallHistoryEntry...]}` for the
+`startDate`/`endDate` window asked, each entry's id in `rowKey`. So we walk back in time in windows
+(growing over empty stretches, halving when a window looks capped) and fetch each call's detail.
+Field names are read case-insensitively: Atlas mixes PascalCase and camelCase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from callviewer.domain import Call, Directory
+from callviewer.errors import BadPayload
+from callviewer.net import ApiClient
+from callviewer.providers.base import ListPage, RecordingSource
+from callviewer.providers.common import ci_get, first_str, iso_z, path_id
+from callviewer.secrets import Secret
+
+#: No Atlas (nor Vapi, which it runs on) call predates this.
+HISTORY_FLOOR = datetime(2015, 1, 1, tzinfo=timezone.utc)
+FIRST_WINDOW = timedelta(days=7)
+MAX_WINDOW = timedelta(days=365)
+MIN_WINDOW = timedelta(hours=1)
+#: A window answering at least this many entries may have been cut by a server-side cap: split it.
+SUSPECT_CAP = 1000
+
+
+class AtlasAdapter:
+    name = "atlas"
+    label = "Atlas"
+    default_base_url = "https://api.youratlas.com/v1/api"
+
+    def __init__(self, base_url: str, key: Secret, **client_kw: Any) -> None:
+        self.client = ApiClient(base_url, {"api-key": key.reveal()}, provider_label=self.label, **client_kw)
+
+    async def verify(self) -> None:
+        await self.client.get_json("/campaign")
+
+    def _entries(self, data: Any) -> list[dict[str, Any]]:
+        if isinstance(data, list):
+            rows = data
+        elif isinstance(data, Mapping):
+            rows = ci_get(data, "value")
+            if rows is None:
+                rows = ci_get(data, "data") or ci_get(data, "items")
+        else:
+            rows = None
+        if not isinstance(rows, list):
+            raise BadPayload("Atlas sent a call list without a `value` array")
+        return [r for r in rows if isinstance(r, Mapping)]
+
+    async def list_calls(self, since: datetime | None) -> AsyncIterator[ListPage]:
+        now = datetime.now(timezone.utc)
+        end = now + timedelta(days=1)
+        floor = (since - timedelta(seconds=1)) if since else HISTORY_FLOOR
+        span = FIRST_WINDOW
+        previous: set[str] | None = None
+        while end > floor:
+            start = max(floor, end - span)
+            data = await self.client.get_json(
+                "/call", {"startDate": iso_z(start), "endDate": iso_z(end)})
+            items = self._entries(data)
+            ids = {i for i in (self.item_id(x) for x in items) if i}
+            if len(items) >= SUSPECT_CAP and (end - start) > MIN_WINDOW and ids != previous:
+                span = (end - start) / 2
+                continue
+            if previous is not None and ids and ids == previous:
+                return  # the server ignores the date filter: it has given us everything already
+            yield ListPage(items)
+            previous = ids
+            end = start
+            if not items:
+                span = min(span * 2, MAX_WINDOW)
+
+    async def get_call(self, call_id: str) -> dict[str, Any]:
+        data = await self.client.get_json(f"/call/{path_id(call_id)}")
+        if not isinstance(data, Mapping):
+            raise BadPayload(f"Atlas sent a call {call_id} that is not a JSON object")
+        return dict(data)
+
+    async def directories(self) -> list[Directory]:
+        data = await self.client.get_json("/campaign")
+        out: list[Directory] = []
+        try:
+            rows = self._entries(data)
+        except BadPayload:
+            return out
+        for row in rows:
+            cid = first_str(row, "rowKey", "id", "campaignId")
+            if cid:
+                out.append(Directory("campaign", cid, first_str(row, "name", "Name", "title") or cid))
+        return out
+
+    def item_id(self, item: Mapping[str, Any]) -> str | None:
+        return first_str(item, "id", "rowKey")
+
+    def item_is_complete(self, item: Mapping[str, Any]) -> bool:
+        return False  # list entries are summaries; the detail has messages, costs and analysis
+
+    def recording_source(self, call_id: str, raw: Mapping[str, Any]) -> RecordingSource | None:
+        url = recording_url(raw)
+        return RecordingSource(url, with_auth=True) if url else None
+
+    def normalize(self, raw: Any) -> Call:
+        from callviewer.normalize.atlas import normalize
+
+        return normalize(raw)
+
+
+def recording_url(raw: Mapping[str, Any]) -> str | None:
+    """The best recording URL of a Vapi-style call: presigned first (they work), stereo first."""
+    artifact = ci_get(raw, "artifact")
+    artifact = artifact if isinstance(artifact, Mapping) else {}
+    recording = ci_get(artifact, "recording")
+    recording = recording if isinstance(recording, Mapping) else {}
+    mono = ci_get(recording, "mono")
+    mono = mono if isinstance(mono, Mapping) else {}
+    for source, key in (
+        (artifact, "presignedStereoUrl"), (artifact, "presignedMonoUrl"),
+        (recording, "stereoUrl"), (artifact, "stereoRecordingUrl"), (raw, "stereoRecordingUrl"),
+        (mono, "combinedUrl"), (artifact, "recordingUrl"), (raw, "recordingUrl"),
+    ):
+        value = ci_get(source, key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+

@@ -1,0 +1,103 @@
+"""Callab (callab.ai): `Authorization: Bearer`; responses wrapped as `{status, message, data}`.
+
+`GET /calls/query` pages from 0 with `per_page`, sorted by `created_at` descending, and gives no
+total: we page until an empty page, or a short page once we know the server's real page size (the
+maximum `per_page` is undocumented, so a short first page may only be a cap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from callviewer.domain import Call, Directory
+from callviewer.errors import BadPayload, NotFound
+from callviewer.net import ApiClient
+from callviewer.providers.base import ListPage, RecordingSource
+from callviewer.providers.common import first_str, parse_time, path_id, unwrap
+from callviewer.secrets import Secret
+
+PER_PAGE = 100
+MAX_PAGES = 100_000
+WORKSPACE = "default"
+
+
+class CallabAdapter:
+    name = "callab"
+    label = "Callab"
+    default_base_url = "https://api.callab.ai/v1"
+
+    def __init__(self, base_url: str, key: Secret, **client_kw: Any) -> None:
+        self.client = ApiClient(base_url, {"Authorization": f"Bearer {key.reveal()}"},
+                                provider_label=self.label, **client_kw)
+
+    async def _page(self, page: int, per_page: int) -> list[dict[str, Any]]:
+        data = unwrap(await self.client.get_json("/calls/query", {
+            "page": page, "per_page": per_page, "sort_column": "created_at", "order": "desc"}))
+        if data is None:
+            return []
+        if not isinstance(data, list):
+            raise BadPayload("Callab sent a call page whose `data` is not a list")
+        return [r for r in data if isinstance(r, Mapping)]
+
+    async def verify(self) -> None:
+        await self._page(0, 1)
+
+    async def list_calls(self, since: datetime | None) -> AsyncIterator[ListPage]:
+        full_page = 0  # the largest page the server has given: its real page size
+        for page in range(MAX_PAGES):
+            items = await self._page(page, PER_PAGE)
+            if not items:
+                return
+            yield ListPage(items)
+            if since is not None:
+                times = [parse_time(i.get("created_at")) for i in items]
+                known = [t for t in times if t is not None]
+                if known and max(known) < since:
+                    return  # sorted newest first: everything after this is older still
+            if len(items) < PER_PAGE and len(items) < full_page:
+                return
+            full_page = max(full_page, len(items))
+
+    async def get_call(self, call_id: str) -> dict[str, Any]:
+        data = unwrap(await self.client.get_json(f"/calls/{path_id(call_id)}"))
+        if data is None:
+            raise NotFound(f"Callab has no call {call_id}", status=404)
+        if not isinstance(data, Mapping):
+            raise BadPayload(f"Callab sent a call {call_id} that is not a JSON object")
+        return dict(data)
+
+    async def directories(self) -> list[Directory]:
+        out: list[Directory] = []
+        agents = unwrap(await self.client.get_json("/ai-agent", {"workspace": WORKSPACE}))
+        for row in agents if isinstance(agents, list) else []:
+            aid = first_str(row, "id", "ai_agent_id", "uuid")
+            if aid:
+                out.append(Directory("agent", aid, first_str(row, "name", "title") or aid))
+        try:
+            campaigns = unwrap(await self.client.get_json(f"/campaigns/by-workspace/{WORKSPACE}"))
+        except NotFound:
+            campaigns = []
+        for row in campaigns if isinstance(campaigns, list) else []:
+            cid = first_str(row, "id", "campaign_id", "uuid")
+            if cid:
+                out.append(Directory("campaign", cid, first_str(row, "name", "title") or cid))
+        return out
+
+    def item_id(self, item: Mapping[str, Any]) -> str | None:
+        item = unwrap(item)
+        return first_str(item, "id") if isinstance(item, Mapping) else None
+
+    def item_is_complete(self, item: Mapping[str, Any]) -> bool:
+        return "transcript" in item or "transcript_object" in item
+
+    def recording_source(self, call_id: str, raw: Mapping[str, Any]) -> RecordingSource | None:
+        raw = unwrap(raw)
+        url = first_str(raw, "record_url", "recording_url") if isinstance(raw, Mapping) else None
+        return RecordingSource(url, with_auth=True) if url else None
+
+    def normalize(self, raw: Any) -> Call:
+        from callviewer.normalize.callab import normalize
+
+        return normalize(raw)

@@ -1,0 +1,91 @@
+"""Vatel (vatel.ai): `Authorization: Bearer`; `GET /calls` pages from 1, `page_size` at most 100.
+
+List items are full `Call` objects (the spec's schema), so no detail request is needed unless an
+item lacks its transcript. The recording is `GET /calls/{id}/recording`, which needs the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from callviewer.domain import Call, Directory
+from callviewer.errors import BadPayload
+from callviewer.net import ApiClient
+from callviewer.providers.base import ListPage, RecordingSource
+from callviewer.providers.common import first_str, iso_z, path_id
+from callviewer.secrets import Secret
+
+PAGE_SIZE = 100  # the documented maximum
+MAX_PAGES = 100_000
+
+
+class VatelAdapter:
+    name = "vatel"
+    label = "Vatel"
+    default_base_url = "https://api.vatel.ai/v1"
+
+    def __init__(self, base_url: str, key: Secret, **client_kw: Any) -> None:
+        self.client = ApiClient(base_url, {"Authorization": f"Bearer {key.reveal()}"},
+                                provider_label=self.label, **client_kw)
+
+    async def verify(self) -> None:
+        await self.client.get_json("/organization")
+
+    async def list_calls(self, since: datetime | None) -> AsyncIterator[ListPage]:
+        params: dict[str, Any] = {"page_size": PAGE_SIZE}
+        if since is not None:
+            params["date_from"] = iso_z(since)
+        for page in range(1, MAX_PAGES):
+            data = await self.client.get_json("/calls", {**params, "page": page})
+            if isinstance(data, list):  # tolerate a bare array
+                calls, pagination = data, {}
+            elif isinstance(data, Mapping) and isinstance(data.get("calls"), list):
+                calls, pagination = data["calls"], data.get("pagination")
+            else:
+                raise BadPayload("Vatel sent a call page without a `calls` array")
+            items = [c for c in calls if isinstance(c, Mapping)]
+            if not items:
+                return
+            yield ListPage(items)
+            pagination = pagination if isinstance(pagination, Mapping) else {}
+            has_next = pagination.get("has_next")
+            total_pages = pagination.get("total_pages")
+            if has_next is False:
+                return
+            if isinstance(total_pages, int) and not isinstance(total_pages, bool) and page >= total_pages:
+                return
+            if has_next is None and total_pages is None and len(items) < PAGE_SIZE:
+                return
+
+    async def get_call(self, call_id: str) -> dict[str, Any]:
+        data = await self.client.get_json(f"/calls/{path_id(call_id)}")
+        if not isinstance(data, Mapping):
+            raise BadPayload(f"Vatel sent a call {call_id} that is not a JSON object")
+        return dict(data)
+
+    async def directories(self) -> list[Directory]:
+        data = await self.client.get_json("/agents")
+        if isinstance(data, Mapping):
+            data = data.get("agents") or data.get("data")
+        out: list[Directory] = []
+        for row in data if isinstance(data, list) else []:
+            aid = first_str(row, "id")
+            if aid:
+                out.append(Directory("agent", aid, first_str(row, "name") or aid))
+        return out
+
+    def item_id(self, item: Mapping[str, Any]) -> str | None:
+        return first_str(item, "id")
+
+    def item_is_complete(self, item: Mapping[str, Any]) -> bool:
+        return "transcript" in item
+
+    def recording_source(self, call_id: str, raw: Mapping[str, Any]) -> RecordingSource | None:
+        return RecordingSource(self.client.url(f"/calls/{path_id(call_id)}/recording"), with_auth=True)
+
+    def normalize(self, raw: Any) -> Call:
+        from callviewer.normalize.vatel import normalize
+
+        return normalize(raw)

@@ -1,0 +1,304 @@
+"""Sync: pull new and changed calls of one account into the local cache.
+
+How a sync runs:
+1. Walk the provider's call list (newest first). Incremental syncs after a completed walk only
+   ask for calls created since the newest known call minus a settle window (`SETTLE`), which catches
+   calls whose status or cost settles after creation; `full=True` walks everything.
+2. Each list item is fingerprinted. An item identical to what is stored is skipped. Providers whose
+   list items are full call objects (Callab, Vatel) are stored from the list; the others (Atlas)
+   get one detail request per new or changed call, at most `concurrency` in flight.
+3. Calls stored as not yet final (ringing, in progress, ...) that the walk did not return are
+   re-read by id, so a call that settles after the window still gets its final status and cost.
+4. Records are written in batches, each its own transaction, so an interruption loses at most a
+   batch in flight; the walk is only marked complete at the end, so the next sync after an
+   interruption walks again and fetches only what is missing (no duplicates: rows are keyed by the
+   provider's id).
+
+A payload that cannot be normalized is stored raw with its error and reported by id; the rest of
+the sync goes on. A rejected key or an unreachable provider stops the sync with that state; what
+was stored stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from callviewer.domain import Account, Call
+from callviewer.errors import CallviewerError, KeyRejected, NormalizeError, NotFound, Offline
+from callviewer.normalize import NORMALIZER_VERSION
+from callviewer.providers.base import ProviderAdapter
+from callviewer.store import CallRecord, Store
+
+log = logging.getLogger(__name__)
+
+SETTLE = timedelta(days=3)
+BATCH = 200
+RECHECK_LIMIT = 500
+
+
+@dataclass
+class SyncProgress:
+    account: str
+    phase: str            # "listing", "fetching", "rechecking", "done"
+    listed: int = 0       # list items seen
+    done: int = 0         # calls written or found unchanged
+    total: int | None = None  # calls known to need work (grows while listing)
+    message: str = ""
+
+
+@dataclass
+class SyncReport:
+    account: str
+    provider: str
+    state: str = "ok"     # ok, partial, key_rejected, offline, error, cancelled
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (call id, why)
+    requests: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state in ("ok", "partial")
+
+    def summary_line(self) -> str:
+        text = (f"{self.account}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{len(self.failed)} failed ({self.requests} requests, {self.seconds:.1f} s)")
+        if self.error:
+            text += f" - {self.state.replace('_', ' ')}: {self.error}"
+        return text
+
+
+def fingerprint(obj: Any) -> str:
+    blob = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _call_ts(call: Call) -> float | None:
+    for value in (call.started_at, call.created_at):
+        if value:
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+    return None
+
+
+class _Run:
+    """The state of one account's sync."""
+
+    def __init__(self, store: Store, account: Account, adapter: ProviderAdapter, *, full: bool,
+                 concurrency: int, on_progress: Callable[[SyncProgress], None] | None) -> None:
+        self.store = store
+        self.account = account
+        self.adapter = adapter
+        self.full = full
+        self.concurrency = concurrency
+        self.on_progress = on_progress
+        self.report = SyncReport(account.name, account.provider)
+        self.progress = SyncProgress(account.name, "listing")
+        self.pending: list[CallRecord] = []
+        self.seen: set[str] = set()
+        self.high_ts: float | None = None
+        self._last_emit = 0.0
+
+    def emit(self, force: bool = False) -> None:
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_emit > 0.1:
+            self._last_emit = now
+            self.on_progress(self.progress)
+
+    def record(self, call_id: str, raw: Any, list_hash: str | None) -> None:
+        """Normalize one raw call and queue it for writing."""
+        call: Call | None = None
+        error: str | None = None
+        try:
+            call = self.adapter.normalize(raw)
+        except NormalizeError as e:
+            error = str(e)
+        except Exception as e:  # a normalizer bug must not stop the sync either
+            log.exception("normalizer crashed on %s call %s", self.account.provider, call_id)
+            error = f"could not be read ({type(e).__name__})"
+        if call is not None:
+            call.account = self.account.name
+            ts = _call_ts(call)
+            if ts is not None and (self.high_ts is None or ts > self.high_ts):
+                self.high_ts = ts
+        else:
+            self.report.failed.append((call_id, error or "could not be read"))
+        self.pending.append(CallRecord(
+            provider_call_id=call_id, raw=raw, call=call, list_hash=list_hash,
+            detail_hash=fingerprint(raw), normalize_error=error))
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        result = self.store.upsert_calls(self.account.id, self.pending)
+        self.report.new += result.new
+        self.report.updated += result.updated
+        self.report.unchanged += result.unchanged
+        self.progress.done += len(self.pending)
+        self.pending = []
+        self.emit()
+
+    async def fetch_details(self, queue: asyncio.Queue) -> None:
+        while True:
+            item = await queue.get()
+            try:
+                if item is None:
+                    return
+                call_id, list_hash = item
+                try:
+                    raw = await self.adapter.get_call(call_id)
+                except NotFound:
+                    self.report.failed.append((call_id, "listed, but the provider has no such call (404)"))
+                    self.progress.done += 1
+                    continue
+                except (KeyRejected, Offline):
+                    raise
+                except CallviewerError as e:
+                    self.report.failed.append((call_id, str(e)))
+                    self.progress.done += 1
+                    continue
+                self.record(call_id, raw, list_hash)
+            finally:
+                queue.task_done()
+
+    async def run(self) -> SyncReport:
+        cursor = self.store.get_cursor(self.account.id)
+        known = self.store.known_hashes(self.account.id)
+        since: datetime | None = None
+        if not self.full and cursor.get("complete") and cursor.get("high_ts") is not None:
+            since = datetime.fromtimestamp(cursor["high_ts"], timezone.utc) - SETTLE
+        self.high_ts = cursor.get("high_ts")
+
+        queue: asyncio.Queue = asyncio.Queue(maxsize=self.concurrency * 4)
+        workers = [asyncio.create_task(self.fetch_details(queue)) for _ in range(self.concurrency)]
+        try:
+            async for page in self.adapter.list_calls(since):
+                for item in page.items:
+                    call_id = self.adapter.item_id(item)
+                    if not call_id or call_id in self.seen:
+                        continue
+                    self.seen.add(call_id)
+                    self.progress.listed += 1
+                    lh = fingerprint(item)
+                    stored = known.get(call_id)
+                    if self.adapter.item_is_complete(item):
+                        if stored and stored[1] == lh and not self.full:
+                            self.report.unchanged += 1
+                            continue
+                        self.progress.total = (self.progress.total or 0) + 1
+                        self.record(call_id, item, lh)
+                    else:
+                        if stored and stored[0] == lh and not self.full:
+                            self.report.unchanged += 1
+                            continue
+                        self.progress.total = (self.progress.total or 0) + 1
+                        await self._put(queue, workers, (call_id, lh))
+                self.progress.phase = "fetching" if self.progress.total else "listing"
+                self.emit()
+            # Calls stored as unfinished that the walk did not return: re-read them by id.
+            self.progress.phase = "rechecking"
+            recheck_since = (self.high_ts - 7 * 86400) if self.high_ts else None
+            for call_id in self.store.unsettled_calls(self.account.id, recheck_since, RECHECK_LIMIT):
+                if call_id not in self.seen:
+                    self.seen.add(call_id)
+                    self.progress.total = (self.progress.total or 0) + 1
+                    await self._put(queue, workers, (call_id, known.get(call_id, (None, None))[0]))
+            for _ in workers:
+                await self._put(queue, workers, None)
+            await asyncio.gather(*workers)
+        except BaseException:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            self.flush()
+            raise
+        self.flush()
+        self.store.set_cursor(self.account.id, {
+            "complete": True,
+            "high_ts": self.high_ts,
+            "normalizer_version": NORMALIZER_VERSION,
+            "walked_at": time.time(),
+        })
+        self.progress.phase = "done"
+        self.emit(force=True)
+        return self.report
+
+    async def _put(self, queue: asyncio.Queue, workers: list[asyncio.Task], item: Any) -> None:
+        """Queue work, surfacing a worker's fatal error (key rejected, offline) instead of waiting."""
+        while True:
+            for w in workers:
+                if w.done() and not w.cancelled() and w.exception() is not None:
+                    raise w.exception()
+            try:
+                queue.put_nowait(item)
+                return
+            except asyncio.QueueFull:
+                await asyncio.sleep(0.005)
+
+
+async def sync_account(
+    store: Store,
+    account: Account,
+    adapter: ProviderAdapter,
+    *,
+    full: bool = False,
+    concurrency: int = 8,
+    on_progress: Callable[[SyncProgress], None] | None = None,
+) -> SyncReport:
+    """Sync one account. Never raises for provider trouble: the report's `state` says what happened.
+
+    Cancelling the task stops the sync; what was fetched so far is written first.
+    """
+    run = _Run(store, account, adapter, full=full, concurrency=concurrency, on_progress=on_progress)
+    started = time.monotonic()
+    report = run.report
+    try:
+        await run.run()
+        if report.failed:
+            report.state = "partial"
+        try:
+            dirs = await adapter.directories()
+            store.save_directories(account.id, dirs)
+        except CallviewerError as e:
+            log.info("%s: could not list agents/campaigns: %s", account.name, e)
+    except asyncio.CancelledError:
+        report.state, report.error = "cancelled", "sync cancelled"
+        raise
+    except CallviewerError as e:
+        report.state = e.state if e.state in ("key_rejected", "offline") else "error"
+        report.error = str(e)
+    finally:
+        report.seconds = time.monotonic() - started
+        report.requests = adapter.client.requests
+        try:
+            store.set_sync_result(account.id, report.state, report.error,
+                                  synced_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        except Exception:
+            log.exception("could not record the sync result of %s", account.name)
+    return report
+
+
+def jsonable(report: SyncReport) -> Mapping[str, Any]:
+    return {
+        "account": report.account, "provider": report.provider, "state": report.state,
+        "new": report.new, "updated": report.updated, "unchanged": report.unchanged,
+        "failed": [{"id": i, "error": e} for i, e in report.failed],
+        "requests": report.requests, "seconds": round(report.seconds, 3), "error": report.error,
+    }

@@ -1,0 +1,153 @@
+"""The HTTP layer's error shapes, retries and credential hygiene (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from callviewer.errors import BadPayload, KeyRejected, Offline, ProviderError, RateLimited, RecordingError
+from callviewer.net import ApiClient, RetryPolicy
+
+FAST = RetryPolicy(attempts=4, backoff_base=0.001, backoff_max=0.01, retry_after_max=2)
+KEY = "sk-canary-abcdef123456"
+
+
+def client(handler, **kw):
+    return ApiClient("https://api.example.com/v1", {"api-key": KEY}, retry=FAST,
+                     transport=httpx.MockTransport(handler), provider_label="Example", **kw)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_retry_after_is_honoured_then_succeeds():
+    calls = []
+
+    def handler(request):
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            return httpx.Response(429, headers={"Retry-After": "0.3"})
+        return httpx.Response(200, json={"ok": True})
+
+    async def go():
+        c = client(handler)
+        assert await c.get_json("/x") == {"ok": True}
+        await c.aclose()
+        return c.requests
+
+    assert run(go()) == 2
+    assert calls[1] - calls[0] >= 0.29
+
+
+def test_a_long_retry_after_gives_up_clearly():
+    def handler(request):
+        return httpx.Response(429, headers={"Retry-After": "3600"})
+
+    async def go():
+        c = client(handler)
+        with pytest.raises(RateLimited, match="3600"):
+            await c.get_json("/x")
+        assert c.requests == 1  # no retry storm
+
+    run(go())
+
+
+def test_server_errors_back_off_and_are_bounded():
+    n = []
+
+    def handler(request):
+        n.append(1)
+        return httpx.Response(503, text="<html><body>Service Unavailable</body></html>",
+                              headers={"Content-Type": "text/html"})
+
+    async def go():
+        c = client(handler)
+        with pytest.raises(ProviderError) as err:
+            await c.get_json("/x")
+        assert "HTTP 503" in str(err.value) and "<html" not in str(err.value)
+
+    run(go())
+    assert len(n) == FAST.attempts
+
+
+def test_broken_json_is_retried_then_reported():
+    def handler(request):
+        return httpx.Response(200, content=b'{"value": [1, 2')
+
+    async def go():
+        with pytest.raises(BadPayload):
+            await client(handler).get_json("/x")
+
+    run(go())
+
+
+def test_rejected_key_is_named_and_never_echoed():
+    def handler(request):
+        assert request.headers["api-key"] == KEY
+        return httpx.Response(401, json={"message": f"bad key {KEY}"})
+
+    async def go():
+        with pytest.raises(KeyRejected) as err:
+            await client(handler).get_json("/x")
+        assert "rejected the API key" in str(err.value)
+        assert KEY not in str(err.value)
+
+    run(go())
+
+
+def test_connection_refused_is_offline():
+    async def go():
+        c = ApiClient("http://127.0.0.1:9/v1", {"api-key": KEY}, retry=FAST)
+        with pytest.raises(Offline, match="cannot reach"):
+            await c.get_json("/x")
+        await c.aclose()
+
+    run(go())
+
+
+def test_download_sends_the_key_only_to_the_api_host(tmp_path):
+    seen = []
+
+    def handler(request):
+        seen.append((request.url.host, request.headers.get("api-key")))
+        if request.url.host == "api.example.com":
+            return httpx.Response(302, headers={"Location": "https://cdn.example.net/r.wav"})
+        return httpx.Response(200, content=b"RIFF....WAVEdata", headers={"Content-Type": "audio/wav"})
+
+    async def go():
+        c = client(handler)
+        await c.download("https://api.example.com/v1/calls/1/recording", tmp_path / "r.wav", with_auth=True)
+
+    run(go())
+    assert seen == [("api.example.com", KEY), ("cdn.example.net", None)]
+    assert (tmp_path / "r.wav").read_bytes().startswith(b"RIFF")
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x/y.wav", "javascript:alert(1)", "data:audio/wav,xx"])
+def test_download_refuses_other_schemes(tmp_path, url):
+    async def go():
+        with pytest.raises(RecordingError, match="refused"):
+            await client(lambda r: httpx.Response(200)).download(url, tmp_path / "r.wav", with_auth=True)
+
+    run(go())
+
+
+def test_download_refuses_redirects_to_other_schemes_and_caps_size(tmp_path):
+    def handler(request):
+        if request.url.path == "/a":
+            return httpx.Response(302, headers={"Location": "file:///etc/passwd"})
+        return httpx.Response(200, content=b"x" * 5000)
+
+    async def go():
+        c = client(handler)
+        with pytest.raises(RecordingError, match="refused"):
+            await c.download("https://api.example.com/a", tmp_path / "a.wav", with_auth=False)
+        with pytest.raises(RecordingError, match="cap"):
+            await c.download("https://api.example.com/b", tmp_path / "b.wav", with_auth=False, max_bytes=1000)
+        assert not (tmp_path / "b.wav").exists() and not (tmp_path / "b.wav.part").exists()
+
+    run(go())

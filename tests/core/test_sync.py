@@ -1,0 +1,217 @@
+"""Sync end to end: real HTTP against the simulator on 127.0.0.1, real SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from callviewer.errors import NormalizeError
+from callviewer.secrets import Secret
+from callviewer.store import CallQuery
+from tests.conftest import SIM_KEYS
+
+PROVIDERS = ("atlas", "callab", "vatel")
+
+
+async def _add(core, sim, provider, name=None, key=None):
+    return await core.add_account(name or f"{provider}-acc", provider,
+                                  Secret(key or SIM_KEYS[provider]), base_url=sim.base_urls[provider])
+
+
+def _stored_ids(core, account):
+    calls = core.store.list_calls(CallQuery(account_ids=[account.id]))
+    return [c.provider_call_id for c in calls]
+
+
+def _db_rows(core, account):
+    con = sqlite3.connect(core.profile.db_path)
+    try:
+        return con.execute("select count(*), count(distinct provider_call_id) from calls where account_id=?",
+                           (account.id,)).fetchone()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_first_then_second_sync(core, sim, provider):
+    async def go():
+        acc = await _add(core, sim, provider)
+        first = await core.sync(acc)
+        assert first.state == "ok", first.error
+        expected = set(sim.call_ids(provider))
+        assert set(_stored_ids(core, acc)) == expected
+        assert first.new == len(expected)
+        total, distinct = _db_rows(core, acc)
+        assert total == distinct == len(expected)
+
+        sim.reset_log()
+        second = await core.sync(acc)
+        assert second.state == "ok"
+        assert (second.new, second.updated) == (0, 0)
+        # fetches little: no call details, only a few list requests
+        assert sim.count(provider, r"/calls?/[^/?]+$") == 0
+        assert second.requests <= max(4, first.requests // 10)
+        return first, second
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_new_and_changed_calls_arrive(core, sim, provider):
+    async def go():
+        acc = await _add(core, sim, provider)
+        await core.sync(acc)
+        new_ids = sim.add_calls(provider, 5)
+        # a recent call settles at the provider after it was first synced
+        target = new_ids[0]
+        report = await core.sync(acc)
+        assert report.new == 5
+        sim.update_call(provider, target, status="ended" if provider != "callab" else "completed", cost=0.4321)
+        report = await core.sync(acc)
+        assert report.updated >= 1, report
+        call = core.store.get_call(target, acc.name)
+        assert call.cost == pytest.approx(0.4321)
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_full_sync_rereads_an_old_change(core, sim, provider):
+    async def go():
+        acc = await _add(core, sim, provider)
+        await core.sync(acc)
+        oldest = sim.call_ids(provider)[-1]
+        sim.update_call(provider, oldest, cost=9.87)
+        report = await core.sync(acc, full=True)
+        assert report.state == "ok"
+        assert report.updated == 1
+        assert core.store.get_call(oldest, acc.name).cost == pytest.approx(9.87)
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "502", "html500", "truncate", "reset"])
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_transient_faults_are_retried(core, sim, provider, kind):
+    async def go():
+        acc = await _add(core, sim, provider)
+        sim.faults.add(provider, kind, times=2, retry_after=0.05 if kind == "429" else None)
+        report = await core.sync(acc)
+        assert report.state == "ok", report.error
+        assert set(_stored_ids(core, acc)) == set(sim.call_ids(provider))
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_rejected_key_and_dead_network(core, sim, provider):
+    async def go():
+        acc = await core.add_account("x", provider, Secret("wrong-key"), base_url=sim.base_urls[provider],
+                                     verify=False)
+        report = await core.sync(acc)
+        assert report.state == "key_rejected"
+        assert "rejected the API key" in report.error
+        assert "wrong-key" not in report.error
+        acc_state = core.store.get_account("x")
+        assert acc_state.last_sync_state == "key_rejected"
+
+        dead = await core.add_account("dead", provider, Secret("k"), base_url="http://127.0.0.1:9/v1",
+                                      verify=False)
+        report = await core.sync(dead)
+        assert report.state == "offline"
+        assert "cannot reach" in report.error
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_interrupted_sync_resumes_without_duplicates(core, provider):
+    from callviewer.simulator.server import Simulator
+
+    async def go(sim):
+        acc = await _add(core, sim, provider)
+        stop = asyncio.Event()
+
+        def progress(p):
+            if p.done >= 10:
+                stop.set()
+
+        sim.faults.add(provider, "slow", times=None, delay=0.05)
+        task = asyncio.create_task(core.sync(acc, on_progress=progress))
+        await asyncio.wait_for(stop.wait(), 60)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        sim.faults.clear()
+        await asyncio.sleep(0.3)  # let the server finish requests cancelled in flight
+        partial = _stored_ids(core, acc)
+        assert 0 < len(partial) < len(sim.call_ids(provider))
+        assert core.store.get_account(acc.name).last_sync_state == "cancelled"
+
+        sim.reset_log()
+        report = await core.sync(acc)
+        assert report.state == "ok"
+        assert report.new == len(sim.call_ids(provider)) - len(partial)
+        total, distinct = _db_rows(core, acc)
+        assert total == distinct == len(sim.call_ids(provider))
+        if provider == "atlas":  # details already stored are not fetched again
+            assert sim.count("atlas", r"/call/[^/?]+$") == report.new
+
+    with Simulator(calls_per_provider=250, seed=5).start() as sim:
+        asyncio.run(go(sim))
+
+
+def test_a_payload_that_cannot_be_normalized_is_kept_and_reported(core, sim, monkeypatch):
+    async def go():
+        acc = await _add(core, sim, "vatel")
+        bad = sim.call_ids("vatel")[3]
+        from callviewer.providers.vatel import VatelAdapter
+
+        original = VatelAdapter.normalize
+
+        def flaky(self, raw):
+            if raw.get("id") == bad:
+                raise NormalizeError(bad, "unreadable transcript")
+            return original(self, raw)
+
+        monkeypatch.setattr(VatelAdapter, "normalize", flaky)
+        report = await core.sync(acc)
+        assert report.state == "partial"
+        assert [i for i, _ in report.failed] == [bad]
+        stored = set(_stored_ids(core, acc))
+        assert bad not in stored and len(stored) == len(sim.call_ids("vatel")) - 1
+        assert core.store.normalize_errors(acc.id) and core.store.normalize_errors(acc.id)[0][0] == bad
+
+    asyncio.run(go())
+
+
+def test_one_missing_call_does_not_stop_the_sync(core, sim):
+    async def go():
+        acc = await _add(core, sim, "atlas")
+        sim.faults.add("atlas", "404", path=r"/call/[^/?]+$", times=1)
+        report = await core.sync(acc)
+        assert report.state == "partial"
+        assert len(report.failed) == 1
+        assert len(_stored_ids(core, acc)) == len(sim.call_ids("atlas")) - 1
+        # the next sync fetches the one that failed
+        report = await core.sync(acc)
+        assert report.new == 1 and report.state == "ok"
+
+    asyncio.run(go())
+
+
+def test_recording_download_keeps_the_key_on_the_api_host(core, sim):
+    async def go():
+        for provider in PROVIDERS:
+            acc = await _add(core, sim, provider)
+            await core.sync(acc)
+            call = next(c for c in core.store.list_calls(CallQuery(account_ids=[acc.id])) if c.has_recording)
+            sim.reset_log()
+            path = await core.fetch_recording(acc, call.provider_call_id)
+            assert path.read_bytes()[:4] == b"RIFF"
+            again = await core.fetch_recording(acc, call.provider_call_id)
+            assert again == path  # from the profile's cache
+
+    asyncio.run(go())
