@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--out", metavar="FILE", required=True)
 
     sim = sub.add_parser("simulate", parents=[common], help="run the provider simulator in the foreground")
-    sim.add_argument("--port", type=int, default=0)
+    sim.add_argument("--port", type=int, default=8765, help="port (0 picks a free one; default 8765)")
     sim.add_argument("--calls", type=_positive_int, default=200, help="calls per provider")
     sim.add_argument("--seed", type=int, default=1)
     return p

@@ -1,0 +1,54 @@
+"""The local cache: one SQLite file per profile holding accounts, calls and their search index.
+
+    store = Store.open(profile.db_path)
+    acct = store.add_account("prod", "atlas", "https://api.youratlas.com/v1/api")
+    store.upsert_calls(acct.id, records)
+    rows, after = store.page(CallQuery(search="refund"), None, 200)
+
+A `Store` is one connection, for the thread that opened it; another thread opens its own with
+`store.read_only_clone()`. No Qt here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from callviewer.store.calls import (
+    UNSETTLED_STATUSES,
+    CallRecord,
+    RederiveResult,
+    UpsertResult,
+)
+from callviewer.store.db import SCHEMA_VERSION, CorruptCache, SchemaTooNew, StoreError
+from callviewer.store.query import SORT_COLUMNS, CallQuery, CallRow, QueriesMixin, Totals
+from callviewer.store.search import fts_query
+
+__all__ = [
+    "SCHEMA_VERSION", "SORT_COLUMNS", "UNSETTLED_STATUSES",
+    "CallQuery", "CallRecord", "CallRow", "CorruptCache", "RederiveResult", "SchemaTooNew",
+    "Store", "StoreError", "Totals", "UpsertResult", "fts_query",
+]
+
+
+class Store(QueriesMixin):
+    """The cache of one profile (see the module docstring).
+
+    Opening checks the file (`CorruptCache` when it is not a database or `PRAGMA quick_check`
+    fails; `SchemaTooNew` when a newer callviewer wrote it) and migrates it to `SCHEMA_VERSION`.
+    """
+
+    def __init__(self, path: str | Path, *, check: bool = True, read_only: bool = False) -> None:
+        super().__init__(path, check=check, read_only=read_only)
+
+    @classmethod
+    def open(cls, path: str | Path, *, check: bool = True) -> Store:
+        return cls(path, check=check)
+
+    def read_only_clone(self) -> Store:
+        """A new connection to the same file for another thread: cheap (no check, no migration)
+        and read-only (`PRAGMA query_only`)."""
+        return Store(self.path, check=False, read_only=True)
+
+    def clone(self) -> Store:
+        """A new read-write connection to the same file (e.g. for a sync worker thread)."""
+        return Store(self.path, check=False)

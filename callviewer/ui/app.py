@@ -1,0 +1,212 @@
+"""The window's entry point: `run_gui()` (for `callviewer` and `callviewer --demo`) and
+`create_window()` (also used by tests, without running a loop).
+
+One asyncio loop for the whole app (qasync). The demo runs the built-in provider simulator on
+127.0.0.1 with a throwaway profile and in-memory keys, so it needs no key, network or keyring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
+
+from callviewer import __version__
+from callviewer.core import Core
+from callviewer.errors import CallviewerError
+from callviewer.logs import setup_logging
+from callviewer.profile import APP_ID, APP_NAME, Profile
+from callviewer.secrets import KeyStore, MemoryKeyStore, OsKeyStore, Secret
+from callviewer.store import CorruptCache
+
+if TYPE_CHECKING:
+    from callviewer.simulator import Simulator
+    from callviewer.ui.mainwindow import MainWindow
+
+log = logging.getLogger(__name__)
+
+DEMO_SEED = 20240501
+DEMO_CALLS_PER_PROVIDER = 150
+DEMO_ACCOUNTS = (("Atlas demo", "atlas"), ("Callab demo", "callab"), ("Vatel demo", "vatel"))
+
+
+def create_window(core: Core, settings: QSettings, *, demo: bool = False) -> MainWindow:
+    """The main window on `core` (not shown). Needs a QApplication; async work needs a running
+    qasync loop, but building the window does not."""
+    from callviewer.ui.mainwindow import MainWindow
+
+    return MainWindow(core, settings, demo=demo)
+
+
+def settings_for(profile: Profile) -> QSettings:
+    return QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
+
+
+def move_corrupt_cache(db_path: Path, now: datetime | None = None) -> Path:
+    """Moves a damaged cache file (and its -wal/-shm) aside as `<name>.corrupt-YYYYmmdd-HHMMSS`."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = db_path.with_name(f"{db_path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = db_path.with_name(f"{db_path.name}.corrupt-{stamp}-{n}")
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(db_path) + suffix)
+        if src.exists():
+            os.replace(src, Path(str(target) + suffix))
+    return target
+
+
+def open_core(profile: Profile, keys: KeyStore, **kw) -> tuple[Core, str | None]:
+    """Opens the profile's core; a damaged cache is moved aside and a fresh one created. Returns
+    the core and, in that case, the notice to show."""
+    try:
+        return Core.open(profile, keys, **kw), None
+    except CorruptCache as e:
+        log.error("%s; moving it aside", e)
+        moved = move_corrupt_cache(profile.db_path)
+        core = Core.open(profile, keys, **kw)
+        return core, (f"The local cache was damaged ({e.detail}). It was moved aside as {moved.name} "
+                      "and a fresh one was created; a sync will rebuild it.")
+
+
+def _make_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName(APP_ID)
+    # Follow the platform's style and palette (dark mode included); only when no real platform
+    # style is there (Qt's bare "Windows" fallback on a desktop without a theme) use Fusion.
+    style = app.style().name().lower() if app.style() is not None else ""
+    if (not style or style == "windows") and sys.platform != "win32" \
+            and "Fusion" in QStyleFactory.keys():
+        app.setStyle("Fusion")
+    return app
+
+
+def _fatal(text: str) -> int:
+    print(f"callviewer: {text}", file=sys.stderr)
+    box = QMessageBox(QMessageBox.Icon.Critical, "callviewer", text)
+    box.exec()  # before the loop runs, not inside a coroutine
+    return 1
+
+
+def run_gui(profile: str | None, demo: bool, debug: bool) -> int:
+    app = _make_app()
+    sim: Simulator | None = None
+    demo_dir: str | None = None
+    core: Core | None = None
+    try:
+        if demo:
+            from callviewer.simulator import Simulator
+
+            sim = Simulator(calls_per_provider=DEMO_CALLS_PER_PROVIDER, seed=DEMO_SEED,
+                            now=datetime.now(timezone.utc)).start("127.0.0.1", 0)
+            demo_dir = tempfile.mkdtemp(prefix="callviewer-demo-")
+            prof = Profile.open(demo_dir)
+            keys: KeyStore = MemoryKeyStore()
+        else:
+            prof = Profile.open(profile)
+            keys = OsKeyStore(prof.profile_id)
+        setup_logging(prof.logs_dir, debug=debug)
+        log.info("callviewer %s starting (profile %s%s)", __version__, prof.root, ", demo" if demo else "")
+        try:
+            core, notice = open_core(prof, keys)
+        except CallviewerError as e:
+            return _fatal(str(e))
+        except OSError as e:
+            return _fatal(f"cannot open the profile {prof.root}: {e.strerror or e}")
+        return _run_loop(app, core, settings_for(prof), demo=demo, sim=sim, notice=notice)
+    finally:
+        if core is not None:
+            try:
+                core.close()
+            except Exception:
+                log.exception("closing the cache")
+        if sim is not None:
+            sim.stop()
+        if demo_dir is not None:
+            root = logging.getLogger()
+            for h in list(root.handlers):
+                if getattr(h, "_callviewer", False):
+                    root.removeHandler(h)
+                    h.close()
+            shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def _run_loop(app: QApplication, core: Core, settings: QSettings, *, demo: bool,
+              sim: Simulator | None, notice: str | None) -> int:
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = create_window(core, settings, demo=demo)
+    if notice:
+        window.show_notice(notice)
+        window.show_status("The local cache was rebuilt; sync to fill it again", 15000)
+    quit_future = loop.create_future()
+
+    def on_quit() -> None:
+        if not quit_future.done():
+            quit_future.set_result(None)
+
+    app.aboutToQuit.connect(on_quit)
+
+    # Ctrl+C / SIGTERM close the window (which stops syncs and saves state) instead of killing it.
+    def on_signal(*_args) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, on_signal)
+        except (ValueError, OSError):
+            pass
+    ticker = QTimer()  # lets Python run its signal handlers while Qt waits
+    ticker.start(300)
+    ticker.timeout.connect(lambda: None)
+
+    window.show()
+    if demo and sim is not None:
+        loop.call_soon(lambda: window._keep(asyncio.ensure_future(_start_demo(window, core, sim))))
+    with loop:
+        loop.run_until_complete(quit_future)
+        leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for t in leftovers:
+            t.cancel()
+    ticker.stop()
+    return 0
+
+
+async def _start_demo(window: MainWindow, core: Core, sim: Simulator) -> None:
+    """Adds the three demo accounts (served by the simulator) and syncs them."""
+    try:
+        existing = {a.name for a in core.store.accounts()}
+        for name, provider in DEMO_ACCOUNTS:
+            if name in existing:
+                continue
+            key = Secret(next(iter(sim.keys[provider])))
+            await core.add_account(name, provider, key, base_url=sim.base_urls[provider], verify=False)
+    except CallviewerError as e:
+        window.show_status(f"The demo could not start: {e}", 0)
+        return
+    except Exception as e:
+        log.exception("demo setup failed")
+        window.show_status(f"The demo could not start ({type(e).__name__}; see the log)", 0)
+        return
+    window.refresh_accounts()
+    window.show_status("Demo: fetching simulated calls…")
+    window.sync_all()

@@ -1,0 +1,345 @@
+"""The call list view and its footer.
+
+`CallTableView` is a plain `QTableView` set up for 100,000 rows: fixed row heights, no word
+wrap, SQL sorting through `CallTableModel.sort()`, one paint-only delegate (the status dot), no
+per-row widgets, and no type-ahead search (it would walk every row). End / Ctrl+End jump to the
+true last row through `CallTableModel.fetch_all()`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from callviewer.store import Totals
+from callviewer.ui.models.calls import COL, COLUMNS, CallTableModel, column_for_sort
+
+__all__ = ["CallListFooter", "CallTableView", "StatusDotDelegate", "footer_text", "status_color"]
+
+DASH = "—"
+
+_GREEN = QColor("#2e9d4f")
+_RED = QColor("#d0383e")
+_ORANGE = QColor("#e08a1e")
+_BLUE = QColor("#2f7fd8")
+_GREY = QColor("#8a8f98")
+
+_STATUS_COLORS: dict[str, QColor] = {}
+for _names, _color in (
+    (("ended", "completed", "complete", "done", "success", "succeeded", "transferred",
+      "forwarded", "answered", "hangup"), _GREEN),
+    (("failed", "error", "auth-failed", "rejected", "dropped"), _RED),
+    (("busy", "no-answer", "noanswer", "voicemail", "canceled", "cancelled", "missed",
+      "timeout", "unanswered"), _ORANGE),
+    (("in-progress", "queued", "ringing", "started", "connected", "scheduled", "initiated",
+      "ongoing", "registered", "pending", "active", "forwarding", "dialing"), _BLUE),
+):
+    for _name in _names:
+        _STATUS_COLORS[_name] = _color
+
+
+def status_color(status: str | None) -> QColor | None:
+    """The dot colour of a status: green done, red failed, orange not reached, blue live."""
+    if not status or status == DASH:
+        return None
+    key = status.strip().lower().replace("_", "-").replace(" ", "-")
+    return _STATUS_COLORS.get(key, _GREY)
+
+
+class StatusDotDelegate(QStyledItemDelegate):
+    """Paints the status text after a small coloured dot. Paint only: no editor, no widgets."""
+
+    DOT = 8
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._dots: dict[tuple[str, float], QIcon] = {}
+
+    def _dot(self, color: QColor, ratio: float) -> QIcon:
+        key = (color.name(), ratio)
+        icon = self._dots.get(key)
+        if icon is None:
+            size = round(self.DOT * ratio)
+            pix = QPixmap(size, size)
+            pix.setDevicePixelRatio(ratio)
+            pix.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pix)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(color)
+            p.drawEllipse(0, 0, self.DOT, self.DOT)
+            p.end()
+            icon = self._dots[key] = QIcon(pix)
+        return icon
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        color = status_color(option.text)
+        if color is not None:
+            ratio = option.widget.devicePixelRatioF() if option.widget is not None else 1.0
+            option.icon = self._dot(color, ratio)
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
+            option.decorationSize = QSize(self.DOT, self.DOT)
+            option.decorationAlignment = Qt.AlignmentFlag.AlignCenter
+
+    def createEditor(self, parent, option, index):  # read-only list
+        return None
+
+
+def _money(amount: float | None, digits: int) -> str:
+    if amount is None:
+        return DASH
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.{digits}f}"
+
+
+def footer_text(totals: Totals | None) -> str:
+    """"1,234 calls · total $56.78 · $0.12/min" ("—" for what is unknown)."""
+    if totals is None:
+        return f"{DASH} calls"
+    count = totals.count
+    calls = f"{DASH} calls" if count is None else f"{count:,} call{'' if count == 1 else 's'}"
+    per_min = DASH if totals.cost_per_minute is None else f"{_money(totals.cost_per_minute, 2)}/min"
+    return f"{calls} · total {_money(totals.total_cost, 2)} · {per_min}"
+
+
+class CallListFooter(QWidget):
+    """One line under the list: how many calls the filters match and what they cost."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._label = QLabel(footer_text(None), self)
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
+        self._label.setAccessibleName("Call list totals")
+        self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self._label)
+        layout.addStretch(1)
+        self.setAccessibleName("Call list footer")
+
+    def set_totals(self, totals: Totals | None) -> None:
+        self._label.setText(footer_text(totals))
+        self._label.setToolTip(
+            "" if totals is None else
+            "Cost per minute is over the calls that have both a cost and a duration. "
+            "Costs in other currencies are added as they are.")
+
+    def text(self) -> str:
+        return self._label.text()
+
+
+#: Default column widths, as sample texts measured with the view's font (Summary stretches).
+_WIDTH_SAMPLES = {
+    "started": "2024-05-01 12:00__",
+    "account": "production__",
+    "direction": "↗ outbound__",
+    "customer_number": "+1 555 123 4567__",
+    "duration": "12:34__",
+    "status": "●_in-progress__",
+    "ended_reason": "customer-ended-call__",
+    "cost": "$0.1234__",
+    "agent": "Front desk · Spring__",
+}
+
+
+class CallTableView(QTableView):
+    """The call list (see the module docstring). Use with a `CallTableModel`."""
+
+    #: The rowid of the new current call; -1 when no row is current any more.
+    currentRowIdChanged = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._last_rowid: int | None = None
+        self._widths_set = False
+        self.setAccessibleName("Calls")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setShowGrid(False)
+        self.setCornerButtonEnabled(False)
+        self.setTabKeyNavigation(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        vh = self.verticalHeader()
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        vh.setMinimumSectionSize(self.fontMetrics().height() + 2)
+        vh.hide()
+        hh = self.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        hh.setHighlightSections(False)
+        hh.setSectionsMovable(True)
+        hh.setTextElideMode(Qt.TextElideMode.ElideRight)
+        hh.setSortIndicatorShown(True)
+        hh.setSortIndicator(COL["started"], Qt.SortOrder.DescendingOrder)
+        self.setItemDelegateForColumn(COL["status"], StatusDotDelegate(self))
+
+    # -- model -------------------------------------------------------------------------------
+
+    def call_model(self) -> CallTableModel | None:
+        model = self.model()
+        return model if isinstance(model, CallTableModel) else None
+
+    def setModel(self, model) -> None:  # noqa: N802 (Qt name)
+        old = self.call_model()
+        if old is not None:
+            try:
+                old.queryChanged.disconnect(self._follow_query)
+            except (RuntimeError, TypeError):
+                pass
+        self.setSortingEnabled(False)
+        super().setModel(model)
+        self._last_rowid = None
+        if model is None:
+            return
+        self.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        if isinstance(model, CallTableModel):
+            model.queryChanged.connect(self._follow_query)
+            self._show_sort(model)
+        if not self._widths_set:
+            self._set_default_widths()
+        # The indicator already matches the model's sort, so this sort() call is a no-op:
+        # no second load.
+        self.setSortingEnabled(True)
+
+    def _show_sort(self, model: CallTableModel) -> None:
+        q = model.query()
+        col = column_for_sort(q.sort)
+        hh = self.horizontalHeader()
+        if col is None:
+            hh.setSortIndicatorShown(False)
+            return
+        hh.setSortIndicatorShown(True)
+        order = Qt.SortOrder.DescendingOrder if q.descending else Qt.SortOrder.AscendingOrder
+        if hh.sortIndicatorSection() != col or hh.sortIndicatorOrder() != order:
+            hh.setSortIndicator(col, order)  # -> model.sort(), which sees nothing to do
+
+    def _follow_query(self, _query) -> None:
+        model = self.call_model()
+        if model is not None:
+            self._show_sort(model)
+
+    def _set_default_widths(self) -> None:
+        fm = self.fontMetrics()
+        for key, sample in _WIDTH_SAMPLES.items():
+            self.setColumnWidth(COL[key], fm.horizontalAdvance(sample))
+        self._widths_set = True
+
+    # -- current row -------------------------------------------------------------------------
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        model = self.call_model()
+        rowid = model.rowid_at(current.row()) if model is not None and current.isValid() else None
+        if rowid == self._last_rowid:
+            return
+        self._last_rowid = rowid
+        self.currentRowIdChanged.emit(-1 if rowid is None else rowid)
+
+    def current_rowid(self) -> int | None:
+        model = self.call_model()
+        index = self.currentIndex()
+        return model.rowid_at(index.row()) if model is not None and index.isValid() else None
+
+    def select_row(self, row: int) -> bool:
+        model = self.model()
+        if model is None or not 0 <= row < model.rowCount():
+            return False
+        column = max(0, self.currentIndex().column()) if self.currentIndex().isValid() else 0
+        index = model.index(row, column)
+        flags = QItemSelectionModel.SelectionFlag
+        self.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+        self.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        return True
+
+    def select_rowid(self, rowid: int) -> bool:
+        """Makes the call with this rowid current (loading as far as needed). False when the
+        current filters hide it."""
+        model = self.call_model()
+        if model is None:
+            return False
+        row = model.fetch_until_rowid(rowid)
+        return row is not None and self.select_row(row)
+
+    def jump_to_end(self) -> None:
+        """Makes the last call of the whole result current (fast at any size)."""
+        model = self.call_model()
+        if model is not None:
+            model.fetch_all()
+        if self.model() is not None and self.model().rowCount():
+            self.select_row(self.model().rowCount() - 1)
+            self.scrollToBottom()
+
+    def jump_to_start(self) -> None:
+        if self.model() is not None and self.model().rowCount():
+            self.select_row(0)
+            self.scrollToTop()
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if mods == Qt.KeyboardModifier.NoModifier and event.key() in (Qt.Key.Key_J, Qt.Key.Key_K):
+            key = Qt.Key.Key_Down if event.key() == Qt.Key.Key_J else Qt.Key.Key_Up
+            super().keyPressEvent(QKeyEvent(event.type(), key, Qt.KeyboardModifier.NoModifier))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def moveCursor(self, action, modifiers):  # noqa: N802
+        # Home/End (with or without Ctrl) go to the first/last call, not the first/last column.
+        model = self.model()
+        if model is not None and action == QAbstractItemView.CursorAction.MoveEnd:
+            call_model = self.call_model()
+            if call_model is not None:
+                call_model.fetch_all()
+            if model.rowCount():
+                col = self.currentIndex().column() if self.currentIndex().isValid() else 0
+                return model.index(model.rowCount() - 1, max(col, 0))
+        if model is not None and action == QAbstractItemView.CursorAction.MoveHome:
+            if model.rowCount():
+                col = self.currentIndex().column() if self.currentIndex().isValid() else 0
+                return model.index(0, max(col, 0))
+        return super().moveCursor(action, modifiers)
+
+    def keyboardSearch(self, search: str) -> None:  # noqa: N802
+        # Type-ahead would call model.match() over every row; the filter bar searches instead.
+        return
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def header_state(self) -> bytes:
+        """Column widths, order and sort, for QSettings."""
+        return bytes(self.horizontalHeader().saveState().data())
+
+    def restore_header_state(self, state: bytes | QByteArray | None) -> bool:
+        """Restores `header_state()`. A different saved sort reloads the model once."""
+        if not state:
+            return False
+        data = state if isinstance(state, QByteArray) else QByteArray(bytes(state))
+        ok = self.horizontalHeader().restoreState(data)
+        if ok:
+            self._widths_set = True
+            hh = self.horizontalHeader()
+            if hh.count() and hh.count() == len(COLUMNS):
+                hh.setStretchLastSection(True)
+        return ok
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(900, 400)
+

@@ -1,0 +1,1151 @@
+"""The main window: accounts sidebar | call list | call details (transcript, player, cost, …).
+
+Services own their tasks: `SyncController` owns one asyncio Task per account being synced, the
+window owns the recording fetch of the selected call ("latest selection wins": a newer selection
+cancels the older fetch, and a stale result is ignored). Slots stay thin. Network and keyring work
+runs on the qasync loop (`asyncio.to_thread` for the keyring), and nothing here ever opens a modal
+`exec()`: dialogs are opened with `open()`. Every failure ends up as a message in the window
+(status bar, account node, player, dialog), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+import re
+import sys
+from collections.abc import Coroutine, Iterable
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QProcess, QSettings, Qt, QTimer, Signal, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabBar,
+    QTabWidget,
+    QTextEdit,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from callviewer import __version__
+from callviewer.core import Core
+from callviewer.domain import Account, Call
+from callviewer.errors import CallviewerError, NotFound, RecordingError
+from callviewer.store import Store
+from callviewer.sync import SyncProgress, SyncReport
+from callviewer.ui.accountdialog import AccountDialog, error_text
+from callviewer.ui.calltable import CallListFooter, CallTableView
+from callviewer.ui.details import AnalysisView, CallHeader, CostBreakdownView, RawJsonView
+from callviewer.ui.filters import FilterBar, distinct_values
+from callviewer.ui.models.calls import CallTableModel
+from callviewer.ui.models.sidebar import (
+    AccountNameRole,
+    FilterRole,
+    NodeKindRole,
+    SidebarModel,
+    apply_filter,
+)
+from callviewer.ui.player import LOADING_TEXT, NO_RECORDING_TEXT, RecordingPlayer
+from callviewer.ui.transcript import TranscriptView
+
+log = logging.getLogger(__name__)
+
+SEEK_STEP_S = 5.0
+SHUTDOWN_TIMEOUT_S = 5.0
+#: While a sync runs and the list is still empty, it is refreshed this often (ms).
+EMPTY_LIST_REFRESH_MS = 1000
+NO_CALL_TEXT = "Select a call to see its transcript, recording and costs."
+
+
+def _spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+    return asyncio.ensure_future(coro)
+
+
+def _loop_running() -> bool:
+    try:
+        return asyncio.get_event_loop().is_running()
+    except RuntimeError:
+        return False
+
+
+def _plain(text: str = "", parent: QWidget | None = None, *, wrap: bool = False) -> QLabel:
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    label.setWordWrap(wrap)
+    return label
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def state_text(report: SyncReport) -> tuple[str, str]:
+    """(state, short text) for an account node after a sync that ended with `report`."""
+    state = report.state
+    if state in ("ok", "partial"):
+        from datetime import datetime
+
+        text = f"synced {datetime.now():%H:%M}"
+        if state == "partial":
+            text += f" ({len(report.failed)} failed)"
+        return state, text
+    if state == "key_rejected":
+        return state, "key rejected"
+    if state == "offline":
+        return state, "offline"
+    if state == "cancelled":
+        return state, "sync cancelled"
+    if state == "no_key":
+        return "error", "no API key"
+    if state == "keyring":
+        return "error", "keyring unavailable"
+    return "error", f"error: {report.error or 'sync failed'}"
+
+
+# ------------------------------------------------------------------------------------------------
+# sync
+
+class SyncController(QObject):
+    """Runs account syncs as asyncio Tasks (one per account) and reports on them with signals.
+
+    `progress(account, done, total)` has `total == -1` while the amount of work is not known yet
+    (the provider's list is still being walked). `finished(account, SyncReport)` arrives for every
+    started sync, also a cancelled or failed one. `cancel()` cancels the tasks; the core writes
+    what it has fetched before it stops.
+    """
+
+    started = Signal(str)
+    progress = Signal(str, int, int)
+    finished = Signal(str, object)
+    runningChanged = Signal(bool)
+
+    def __init__(self, core: Core, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._progress: dict[str, SyncProgress] = {}
+
+    def is_running(self, name: str | None = None) -> bool:
+        return bool(self._tasks) if name is None else name in self._tasks
+
+    def running(self) -> list[str]:
+        return list(self._tasks)
+
+    def tasks(self) -> list[asyncio.Task]:
+        return list(self._tasks.values())
+
+    def last_progress(self, name: str) -> SyncProgress | None:
+        return self._progress.get(name)
+
+    def sync(self, accounts: Iterable[Account], *, full: bool = False) -> list[str]:
+        """Starts a sync of each account not already syncing; returns the names started."""
+        started = []
+        was_running = self.is_running()
+        for account in accounts:
+            if account.name in self._tasks:
+                continue
+            self._tasks[account.name] = _spawn(self._run(account, full))
+            started.append(account.name)
+            self.started.emit(account.name)
+        if started and not was_running:
+            self.runningChanged.emit(True)
+        return started
+
+    def cancel(self, name: str | None = None) -> None:
+        for n, task in list(self._tasks.items()):
+            if name is None or n == name:
+                task.cancel()
+
+    async def wait(self, timeout: float | None = None) -> None:
+        tasks = self.tasks()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
+    async def _run(self, account: Account, full: bool) -> SyncReport:
+        name = account.name
+
+        def on_progress(p: SyncProgress) -> None:
+            self._progress[name] = SyncProgress(p.account, p.phase, p.listed, p.done, p.total, p.message)
+            total = -1 if p.total is None or p.phase == "listing" else p.total
+            self.progress.emit(name, p.done, total)
+
+        try:
+            report = await self.core.sync(account, full=full, on_progress=on_progress)
+        except asyncio.CancelledError:
+            report = SyncReport(name, account.provider, state="cancelled", error="sync cancelled")
+        except CallviewerError as e:
+            report = SyncReport(name, account.provider, state=e.state, error=str(e))
+        except Exception as e:  # a bug must not leave the account "syncing" forever
+            log.exception("sync of %s failed", name)
+            report = SyncReport(name, account.provider, state="error",
+                                error=f"unexpected {type(e).__name__} (details in the log)")
+        finally:
+            self._tasks.pop(name, None)
+            self._progress.pop(name, None)
+        try:
+            self.finished.emit(name, report)
+        finally:
+            if not self._tasks:
+                self.runningChanged.emit(False)
+        return report
+
+
+# ------------------------------------------------------------------------------------------------
+# keyboard
+
+_GUARDED_KEYS = frozenset({Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_J, Qt.Key.Key_K})
+
+
+def widget_owns_key(widget: QObject, key: int) -> bool:
+    """True when `widget` (with focus) needs `key` itself, so the window's one-key shortcut
+    (Space, ←/→, j/k) must not take it: text fields take them all, sliders, tab bars and trees
+    take ←/→, buttons and combo boxes take Space."""
+    if isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)):
+        return True
+    if isinstance(widget, QComboBox) and widget.isEditable():
+        return True
+    if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+        return isinstance(widget, (QAbstractSlider, QTabBar, QTreeView))
+    if key == Qt.Key.Key_Space:
+        return isinstance(widget, (QAbstractButton, QComboBox))
+    return False
+
+
+class _KeyGuard(QObject):
+    """Installed on the focused widget: claims the window's one-key shortcuts for widgets that
+    use those keys themselves (accepting ShortcutOverride makes Qt deliver the key press to the
+    widget instead of firing the shortcut)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ShortcutOverride:
+            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if mods == Qt.KeyboardModifier.NoModifier and event.key() in _GUARDED_KEYS \
+                    and widget_owns_key(obj, event.key()):
+                event.accept()
+                return True
+        return False
+
+
+# ------------------------------------------------------------------------------------------------
+# the window
+
+class MainWindow(QMainWindow):
+    """See the module docstring. Build it with `callviewer.ui.app.create_window`."""
+
+    def __init__(self, core: Core, settings: QSettings, *, demo: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.store: Store = core.store
+        self.settings = settings
+        self.demo = demo
+        self.sync_controller = SyncController(core, self)
+        self._accounts: dict[str, Account] = {}
+        self._current_rowid: int | None = None
+        self._current_call: Call | None = None
+        self._recording_task: asyncio.Task | None = None
+        self._recording_token = 0
+        self._tasks: set[asyncio.Task] = set()
+        self._account_dialog: AccountDialog | None = None
+        self._closing = False
+        self._shutdown_task: asyncio.Task | None = None
+        self._shutdown_done = False
+        self._state_saved = False
+        self._batch_reports: list[SyncReport] = []  # of the syncs since the progress bar showed
+        self._sidebar_syncing = False  # a programmatic sidebar selection: do not re-query
+
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("callviewer — demo" if demo else "callviewer")
+        self._build_ui()
+        self._build_actions()
+        self._connect()
+        self._key_guard = _KeyGuard(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.focusChanged.connect(self._on_focus_changed)
+        self.restore_state()
+        self.refresh_accounts()
+        self._apply_query()
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        # sidebar
+        self.sidebar_model = SidebarModel(self)
+        self.sidebar = QTreeView(self)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setModel(self.sidebar_model)
+        self.sidebar.setHeaderHidden(True)
+        self.sidebar.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.sidebar.setAccessibleName("Accounts")
+        self.sidebar.setAccessibleDescription("All calls, providers, accounts and their agents and "
+                                              "campaigns; selecting one filters the call list")
+        self.sidebar.setUniformRowHeights(True)
+        self.sidebar.setIndentation(14)
+        self.add_account_button = QPushButton("Add account…", self)
+        self.add_account_button.setAccessibleName("Add account")
+        self.add_account_button.setToolTip("Add an Atlas, Callab or Vatel account")
+        sidebar_box = self.sidebar_box = QWidget(self)
+        sl = QVBoxLayout(sidebar_box)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.setSpacing(4)
+        sl.addWidget(self.sidebar, 1)
+        sl.addWidget(self.add_account_button)
+        sidebar_box.setMinimumWidth(160)
+
+        # call list
+        self.filter_bar = FilterBar(self)
+        self.call_model = CallTableModel(self.store, self)
+        self.table = CallTableView(self)
+        self.table.setModel(self.call_model)
+        self.footer = CallListFooter(self)
+        self.progress_label = _plain("", self)
+        self.progress_label.setAccessibleName("Sync progress text")
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setAccessibleName("Sync progress")
+        self.progress_bar.setMaximumWidth(180)
+        self.progress_bar.setTextVisible(False)
+        self.cancel_sync_button = QPushButton("Cancel", self)
+        self.cancel_sync_button.setAccessibleName("Cancel sync")
+        self.cancel_sync_button.setToolTip("Stop syncing; what was fetched so far is kept")
+        self.sync_button = QPushButton("Sync", self)
+        self.sync_button.setAccessibleName("Sync all accounts")
+        self.sync_button.setToolTip("Fetch new and changed calls of all accounts (F5).\n"
+                                    "To sync one account, right-click it in the sidebar → Sync now.")
+        for w in (self.progress_label, self.progress_bar, self.cancel_sync_button):
+            w.hide()
+        footer_row = QHBoxLayout()
+        footer_row.setContentsMargins(0, 0, 0, 0)
+        footer_row.setSpacing(6)
+        footer_row.addWidget(self.footer, 1)
+        footer_row.addWidget(self.progress_label)
+        footer_row.addWidget(self.progress_bar)
+        footer_row.addWidget(self.cancel_sync_button)
+        footer_row.addWidget(self.sync_button)
+
+        list_page = QWidget(self)
+        ll = QVBoxLayout(list_page)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.setSpacing(4)
+        ll.addWidget(self.filter_bar)
+        ll.addWidget(self.table, 1)
+        ll.addLayout(footer_row)
+        self.list_page = list_page
+
+        self.empty_page = QWidget(self)
+        self.empty_page.setObjectName("emptyState")
+        el = QVBoxLayout(self.empty_page)
+        el.addStretch(2)
+        title = _plain("No accounts yet", self.empty_page)
+        f = title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.5)
+        f.setBold(True)
+        title.setFont(f)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        blurb = _plain("Add an Atlas, Callab or Vatel account to browse its calls, or try the demo "
+                       "with simulated calls (no key or network needed).", self.empty_page, wrap=True)
+        blurb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_add_button = QPushButton("Add account…", self.empty_page)
+        self.empty_add_button.setAccessibleName("Add account")
+        self.empty_add_button.setDefault(True)
+        self.demo_button = QPushButton("Try the demo", self.empty_page)
+        self.demo_button.setAccessibleName("Try the demo")
+        self.demo_button.setToolTip("Opens a second window with demo accounts served by a built-in "
+                                    "simulator")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.empty_add_button)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        el.addWidget(title)
+        el.addWidget(blurb)
+        el.addSpacing(8)
+        el.addLayout(buttons)
+        el.addStretch(3)
+
+        self.list_stack = QStackedWidget(self)
+        self.list_stack.addWidget(self.empty_page)
+        self.list_stack.addWidget(self.list_page)
+
+        # details
+        self.header = CallHeader(self)
+        self.header.setAccessibleName("Call summary")
+        self.player = RecordingPlayer(self)
+        self.transcript = TranscriptView(self, own_find_shortcuts=False)
+        self.analysis = AnalysisView(self)
+        self.analysis.setAccessibleName("Analysis")
+        self.cost = CostBreakdownView(self)
+        self.cost.setAccessibleName("Cost breakdown")
+        self.raw = RawJsonView(self)
+        self.raw.section.button.hide()  # the tab says what it is; the text loads when shown
+        self._compact_widgets()  # before any size hint is computed (and cached)
+        self.detail_tabs = QTabWidget(self)
+        self.detail_tabs.setObjectName("detailTabs")
+        self.detail_tabs.setAccessibleName("Call details")
+        self.detail_tabs.setDocumentMode(True)
+        self.detail_tabs.addTab(self.analysis, "Analysis")
+        self.detail_tabs.addTab(self.cost, "Cost")
+        self.detail_tabs.addTab(self.raw, "Raw JSON")
+        self.detail_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.detail_splitter.setObjectName("detailSplitter")
+        self.detail_splitter.setChildrenCollapsible(False)
+        self.detail_splitter.addWidget(self.transcript)
+        self.detail_splitter.addWidget(self.detail_tabs)
+        self.detail_splitter.setStretchFactor(0, 3)
+        self.detail_splitter.setStretchFactor(1, 1)
+        self.detail_splitter.setSizes([420, 220])
+
+        details = QWidget(self)
+        dl = QVBoxLayout(details)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.setSpacing(2)
+        dl.addWidget(self.header)
+        line = QFrame(details)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        dl.addWidget(line)
+        dl.addWidget(self.player)
+        dl.addWidget(self.detail_splitter, 1)
+        self.details_page = details
+        self.no_call_label = _plain(NO_CALL_TEXT, self, wrap=True)
+        self.no_call_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_call_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.detail_stack = QStackedWidget(self)
+        self.detail_stack.addWidget(self.no_call_label)
+        self.detail_stack.addWidget(self.details_page)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.addWidget(sidebar_box)
+        self.main_splitter.addWidget(self.list_stack)
+        self.main_splitter.addWidget(self.detail_stack)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 3)
+        self.main_splitter.setStretchFactor(2, 2)
+        self.main_splitter.setSizes([215, 660, 550])
+
+        # notices (non-modal: e.g. "the cache was damaged and rebuilt")
+        self.notice = QFrame(self)
+        self.notice.setObjectName("notice")
+        self.notice.setFrameShape(QFrame.Shape.StyledPanel)
+        self.notice.setAutoFillBackground(True)
+        pal = self.notice.palette()
+        pal.setColor(QPalette.ColorRole.Window, pal.color(QPalette.ColorRole.ToolTipBase))
+        pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.ToolTipText))
+        self.notice.setPalette(pal)
+        self.notice_label = _plain("", self.notice, wrap=True)
+        self.notice_label.setAccessibleName("Notice")
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton(self.notice)
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setAccessibleName("Dismiss notice")
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.notice.hide)
+        nl = QHBoxLayout(self.notice)
+        nl.setContentsMargins(8, 4, 4, 4)
+        nl.addWidget(self.notice_label, 1)
+        nl.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.notice.hide()
+
+        central = QWidget(self)
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(6, 6, 6, 0)
+        cl.setSpacing(6)
+        cl.addWidget(self.notice)
+        cl.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+
+        self.status_detail = _plain("", self)
+        self.status_detail.setAccessibleName("Status")
+        self.statusBar().addPermanentWidget(self.status_detail)
+        self.statusBar().setAccessibleName("Status bar")
+        if self.demo:
+            self.status_detail.setText("Demo profile: simulated calls, deleted on exit")
+
+    def _compact_widgets(self) -> None:
+        """Lets the three panes fit side by side on a 1366-1440 px wide screen: the filter
+        combos may shrink below their longest value when space is short (the popup still shows
+        it all), the date fields show only for a custom range, "Clear filters" only while
+        something is filtered, and the player's "Save as…" is an icon (its tool tip and
+        accessible name keep the words)."""
+        fb = self.filter_bar
+        fb.search.setMinimumWidth(140)
+        for combo in (fb.status, fb.ended_reason, fb.direction):
+            combo.setMinimumWidth(90)
+            combo.setMaximumWidth(150)  # the search box gets the room first
+
+        def show_dates(*_args) -> None:
+            custom = fb.date_range.currentData() == "custom"
+            fb.date_from.setVisible(custom)
+            fb.date_to.setVisible(custom)
+        fb.date_range.currentIndexChanged.connect(show_dates)
+        show_dates()
+        fb.changed.connect(self._show_clear_filters)
+        self._show_clear_filters()
+        p = self.player
+        p.save_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        p.volume_slider.setFixedWidth(64)
+        p.position_slider.setMinimumWidth(80)
+
+    def _show_clear_filters(self) -> None:
+        self.filter_bar.clear_button.setVisible(self.filter_bar.is_filtering())
+
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, *,
+                tip: str | None = None) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+        act.triggered.connect(lambda _checked=False: slot())
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        self.act_add = self._action("&Add account…", self.open_add_account,
+                                    tip="Add an Atlas, Callab or Vatel account")
+        self.act_sync = self._action("&Sync all", self.sync_all, QKeySequence(Qt.Key.Key_F5),
+                                     tip="Fetch new and changed calls of all accounts")
+        self.act_cancel_sync = self._action("&Cancel sync", self.cancel_sync,
+                                            tip="Stop syncing; what was fetched is kept")
+        self.act_cancel_sync.setEnabled(False)
+        self.act_quit = self._action("&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
+        self.act_search = self._action("Search calls", self.filter_bar.focus_search,
+                                       QKeySequence("Ctrl+K"))
+        self.act_find = self._action("&Find in transcript", self.find_in_transcript,
+                                     QKeySequence(QKeySequence.StandardKey.Find))
+        self.act_next = self._action("&Next call", lambda: self.step_call(1), QKeySequence("J"))
+        self.act_prev = self._action("&Previous call", lambda: self.step_call(-1), QKeySequence("K"))
+        self.act_play = self._action("&Play / pause", self.player.toggle_play,
+                                     QKeySequence(Qt.Key.Key_Space))
+        self.act_back = self._action(f"&Back {SEEK_STEP_S:g} s", lambda: self.player.seek_relative(-SEEK_STEP_S),
+                                     QKeySequence(Qt.Key.Key_Left))
+        self.act_forward = self._action(f"&Forward {SEEK_STEP_S:g} s",
+                                        lambda: self.player.seek_relative(SEEK_STEP_S),
+                                        QKeySequence(Qt.Key.Key_Right))
+        self.act_about = self._action("&About callviewer", self.open_about)
+
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        m.addAction(self.act_add)
+        m.addAction(self.act_sync)
+        m.addAction(self.act_cancel_sync)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = bar.addMenu("&Go")
+        m.addAction(self.act_search)
+        m.addAction(self.act_find)
+        m.addSeparator()
+        m.addAction(self.act_next)
+        m.addAction(self.act_prev)
+        m = bar.addMenu("&Playback")
+        m.addAction(self.act_play)
+        m.addAction(self.act_back)
+        m.addAction(self.act_forward)
+        m = bar.addMenu("&Help")
+        m.addAction(self.act_about)
+
+    def _connect(self) -> None:
+        self.add_account_button.clicked.connect(self.open_add_account)
+        self.empty_add_button.clicked.connect(self.open_add_account)
+        self.demo_button.clicked.connect(self.start_demo_process)
+        self.sync_button.clicked.connect(self.sync_all)
+        self.cancel_sync_button.clicked.connect(self.cancel_sync)
+        self.sidebar.selectionModel().currentChanged.connect(self._on_sidebar_current)
+        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
+        self.filter_bar.changed.connect(self._apply_query)
+        self.call_model.totalsChanged.connect(self.footer.set_totals)
+        self.table.currentRowIdChanged.connect(self.show_call)
+        self.transcript.turnActivated.connect(lambda s: self.player.seek(s, play=True))
+        self.player.positionChanged.connect(self.transcript.set_position)
+        self.detail_tabs.currentChanged.connect(self._on_tab)
+        sc = self.sync_controller
+        sc.started.connect(self._on_sync_started)
+        sc.progress.connect(self._on_sync_progress)
+        sc.finished.connect(self._on_sync_finished)
+        sc.runningChanged.connect(self._on_sync_running)
+        self._empty_refresh = QTimer(self)
+        self._empty_refresh.setInterval(EMPTY_LIST_REFRESH_MS)
+        self._empty_refresh.timeout.connect(self._refresh_if_empty)
+
+    # -- state ---------------------------------------------------------------------------------
+    def restore_state(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        for key, splitter in (("window/mainSplitter", self.main_splitter),
+                              ("window/detailSplitter", self.detail_splitter)):
+            value = s.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                splitter.restoreState(value)
+        header = s.value("calls/header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.table.restore_header_state(header)
+        tab = s.value("details/tab")
+        try:
+            self.detail_tabs.setCurrentIndex(int(tab) if tab is not None else 0)
+        except (TypeError, ValueError):
+            pass
+
+    def save_state(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/mainSplitter", self.main_splitter.saveState())
+        s.setValue("window/detailSplitter", self.detail_splitter.saveState())
+        s.setValue("calls/header", QByteArray(self.table.header_state()))
+        s.setValue("details/tab", self.detail_tabs.currentIndex())
+        s.sync()
+
+    # -- messages ------------------------------------------------------------------------------
+    def show_status(self, text: str, timeout_ms: int = 8000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def show_notice(self, text: str) -> None:
+        """A non-modal message above the panes, until dismissed."""
+        self.notice_label.setText(text)
+        self.notice.show()
+
+    def _keep(self, task: asyncio.Task) -> asyncio.Task:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- accounts ------------------------------------------------------------------------------
+    def accounts(self) -> dict[str, Account]:
+        return dict(self._accounts)
+
+    def refresh_accounts(self) -> None:
+        """Re-reads accounts, sidebar counts, directory names and filter choices."""
+        try:
+            accounts = self.store.accounts()
+        except CallviewerError as e:
+            self.show_status(f"Could not read the accounts: {e}")
+            return
+        self._accounts = {a.name: a for a in accounts}
+        selected = self._sidebar_filter()
+        self._sidebar_syncing = True
+        try:
+            self.sidebar_model.refresh(self.store)
+            self.sidebar.expandAll()
+            index = self.sidebar_model.index_for_filter(selected) if selected is not None else None
+            if index is None or not index.isValid():
+                index = self.sidebar_model.all_calls_index()
+            if self.sidebar.currentIndex() != index:
+                self.sidebar.setCurrentIndex(index)
+        finally:
+            self._sidebar_syncing = False
+        for name in self.sync_controller.running():
+            self.sidebar_model.set_account_state(name, "syncing", self._syncing_text(name))
+        names: dict[str, str] = {}
+        for a in accounts:
+            if a.id is None:
+                continue
+            for d in self.store.directories(a.id):
+                if d.name:
+                    names[d.id] = d.name
+        self.call_model.set_directory_names(names)
+        try:
+            self.filter_bar.set_choices(*distinct_values(self.store))
+        except Exception:  # cosmetic: the list still works without fresh choices
+            log.exception("could not read the filter choices")
+        self.list_stack.setCurrentWidget(self.list_page if accounts else self.empty_page)
+        self.no_call_label.setText(NO_CALL_TEXT if accounts else "")
+        if self._sidebar_filter() != selected:
+            self._apply_query()
+
+    def _sidebar_filter(self) -> dict | None:
+        index = self.sidebar.currentIndex()
+        return index.data(FilterRole) if index.isValid() else None
+
+    def _on_sidebar_current(self, *_args) -> None:
+        if not self._sidebar_syncing:
+            self._apply_query()
+
+    def _apply_query(self) -> None:
+        query = apply_filter(self.call_model.query(), self._sidebar_filter())
+        query = self.filter_bar.apply_to(query)
+        try:
+            self.call_model.set_query(query)
+        except CallviewerError as e:
+            self.show_status(error_text(e))
+            return
+        self._reselect()
+
+    def _reselect(self) -> None:
+        if self._current_rowid is not None:
+            self.table.select_rowid(self._current_rowid)
+
+    def _account_at(self, pos) -> str | None:
+        index = self.sidebar.indexAt(pos)
+        if not index.isValid() or index.data(NodeKindRole) != "account":
+            return None
+        return index.data(AccountNameRole)
+
+    def _sidebar_menu(self, pos) -> None:
+        name = self._account_at(pos)
+        if name is None:
+            return
+        menu = self.build_account_menu(name)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.sidebar.viewport().mapToGlobal(pos))
+
+    def build_account_menu(self, name: str) -> QMenu:
+        menu = QMenu(self)
+        syncing = self.sync_controller.is_running(name)
+        a = menu.addAction("Sync now", lambda: self.sync_accounts([name]))
+        a.setEnabled(not syncing)
+        a = menu.addAction("Edit…", lambda: self.open_edit_account(name))
+        a.setEnabled(not syncing)
+        menu.addSeparator()
+        a = menu.addAction("Remove…", lambda: self.confirm_remove_account(name))
+        a.setEnabled(not syncing)
+        return menu
+
+    def open_add_account(self) -> AccountDialog:
+        return self._open_account_dialog(None)
+
+    def open_edit_account(self, name: str) -> AccountDialog | None:
+        account = self._accounts.get(name)
+        if account is None:
+            return None
+        return self._open_account_dialog(account)
+
+    def _open_account_dialog(self, account: Account | None) -> AccountDialog:
+        if self._account_dialog is not None and self._account_dialog.isVisible():
+            self._account_dialog.raise_()
+            self._account_dialog.activateWindow()
+            return self._account_dialog
+        dialog = AccountDialog(self.core, self, account=account)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda acct, d=dialog: self._on_account_saved(acct, d.original_name))
+        dialog.destroyed.connect(self._forget_dialog)
+        self._account_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _forget_dialog(self, *_args) -> None:
+        self._account_dialog = None
+
+    def _on_account_saved(self, account: Account, original_name: str | None) -> None:
+        self.refresh_accounts()
+        if original_name is None:
+            self.show_status(f"Added {account.name}; fetching its calls…")
+            self.sync_accounts([account.name])
+        else:
+            self.show_status(f"Saved {account.name}")
+            self.refresh_list()
+
+    def confirm_remove_account(self, name: str) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Remove account")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"Remove the account “{name}”?")
+        box.setInformativeText("Its cached calls and recordings are deleted from this computer and "
+                               "its API key is removed from the keyring. Nothing changes at the "
+                               "provider.")
+        box.setStandardButtons(QMessageBox.StandardButton.Cancel)
+        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def done(_result: int) -> None:
+            if box.clickedButton() is remove:
+                self._keep(_spawn(self.remove_account(name)))
+        box.finished.connect(done)
+        box.open()
+        return box
+
+    async def remove_account(self, name: str) -> None:
+        """Removes the account, its calls, recordings and keyring entry (on a worker thread, with
+        its own connection to the cache), then refreshes the window."""
+        try:
+            if self.sync_controller.is_running(name):
+                self.sync_controller.cancel(name)
+                await self.sync_controller.wait(timeout=SHUTDOWN_TIMEOUT_S)
+            if self._current_call is not None and self._current_call.account == name:
+                self.clear_call()  # also releases the recording file
+            self.show_status(f"Removing {name}…")
+            path, profile, keys = self.store.path, self.core.profile, self.core.keys
+
+            def work() -> None:
+                store = Store(path, check=False)
+                try:
+                    Core(profile, store, keys).remove_account(name)
+                finally:
+                    store.close()
+            await asyncio.to_thread(work)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            if not isinstance(e, CallviewerError):
+                log.exception("removing %s failed", name)
+            self.show_status(f"Could not remove {name}: {error_text(e)}", 15000)
+            return
+        self.refresh_accounts()
+        self.call_model.refresh()
+        self._reselect()
+        self.show_status(f"Removed {name}")
+
+    def start_demo_process(self) -> bool:
+        ok = QProcess.startDetached(sys.executable, ["-m", "callviewer", "--demo"])
+        ok = ok[0] if isinstance(ok, tuple) else bool(ok)
+        self.show_status("Opening the demo in a new window…" if ok else "Could not start the demo")
+        return ok
+
+    # -- sync ----------------------------------------------------------------------------------
+    def sync_all(self) -> list[str]:
+        return self.sync_accounts(list(self._accounts))
+
+    def sync_accounts(self, names: Iterable[str], *, full: bool = False) -> list[str]:
+        try:
+            accounts = [self.store.get_account(n) for n in names]
+        except CallviewerError as e:
+            self.show_status(error_text(e))
+            return []
+        if not accounts:
+            self.show_status("No accounts to sync yet: add one first")
+            return []
+        return self.sync_controller.sync(accounts, full=full)
+
+    def cancel_sync(self) -> None:
+        if self.sync_controller.is_running():
+            self.show_status("Cancelling the sync…")
+            self.sync_controller.cancel()
+
+    def _syncing_text(self, name: str) -> str:
+        p = self.sync_controller.last_progress(name)
+        if p is None:
+            return "syncing…"
+        if p.total and p.phase != "listing":
+            return f"syncing… {min(p.done, p.total):,}/{p.total:,}"
+        if p.listed:
+            return f"syncing… {p.listed:,} listed"
+        return "syncing…"
+
+    def _on_sync_started(self, name: str) -> None:
+        self.sidebar_model.set_account_state(name, "syncing", "syncing…")
+        self._update_progress()
+
+    def _on_sync_progress(self, name: str, _done: int, _total: int) -> None:
+        self.sidebar_model.set_account_state(name, "syncing", self._syncing_text(name))
+        self._update_progress()
+
+    def _on_sync_running(self, running: bool) -> None:
+        self.act_cancel_sync.setEnabled(running)
+        self._update_progress()
+        if running:
+            self._batch_reports = []
+            self._empty_refresh.start()
+            return
+        self._empty_refresh.stop()
+        reports, self._batch_reports = self._batch_reports, []
+        if len(reports) > 1 and not self._closing:
+            self.show_status(self.batch_summary(reports), 20000)
+
+    @staticmethod
+    def batch_summary(reports: list[SyncReport]) -> str:
+        """One status line for several finished syncs."""
+        good = [r for r in reports if r.state in ("ok", "partial")]
+        text = (f"Synced {len(good)} of {len(reports)} accounts: {sum(r.new for r in good):,} new, "
+                f"{sum(r.updated for r in good):,} updated")
+        failed = sum(len(r.failed) for r in good)
+        if failed:
+            text += f", {failed:,} calls could not be read"
+        bad = [r for r in reports if r.state not in ("ok", "partial")]
+        if bad:
+            text += " — " + "; ".join(f"{r.account}: {state_text(r)[1]}" for r in bad)
+        return text
+
+    def _update_progress(self) -> None:
+        names = self.sync_controller.running()
+        visible = bool(names)
+        for w in (self.progress_label, self.progress_bar, self.cancel_sync_button):
+            w.setVisible(visible)
+        if not visible:
+            return
+        done = total = 0
+        known = True
+        for n in names:
+            p = self.sync_controller.last_progress(n)
+            if p is None or p.total is None or p.phase == "listing":
+                known = False
+                continue
+            done += min(p.done, p.total)
+            total += p.total
+        if known and total > 0:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(done)
+        else:
+            self.progress_bar.setRange(0, 0)  # busy
+        label = names[0] if len(names) == 1 else f"{len(names)} accounts"
+        self.progress_label.setText(f"Syncing {label}…")
+        self.progress_bar.setToolTip("Syncing " + ", ".join(names))
+
+    def _refresh_if_empty(self) -> None:
+        if self.call_model.rowCount() == 0 and self._accounts:
+            self.call_model.refresh()
+
+    def _on_sync_finished(self, name: str, report: SyncReport) -> None:
+        self._update_progress()
+        if self._closing:
+            return
+        self._batch_reports.append(report)
+        log.info("sync %s", report.summary_line())
+        self.sidebar_model.set_account_state(name, "", "")  # back to the stored state
+        self.refresh_accounts()
+        stored = self._accounts.get(name)
+        state, text = state_text(report)
+        if stored is None or stored.last_sync_state != report.state:
+            # The core could not record it (or the state is the window's own): show it live.
+            self.sidebar_model.set_account_state(name, state, text)
+        if report.state in ("ok", "partial"):
+            msg = report.summary_line()
+        elif report.state == "cancelled":
+            msg = f"{name}: sync cancelled; what was fetched is kept"
+        else:
+            msg = f"{name}: {state_text(report)[1]}" if report.state in ("key_rejected", "offline") \
+                else f"{name}: sync failed"
+            if report.error:
+                msg += f" — {report.error}"
+        self.show_status(msg, 15000)
+        self.refresh_list()
+
+    def refresh_list(self) -> None:
+        """Reloads the list (after a sync), keeping the selected call and updating its details."""
+        try:
+            self.call_model.refresh()
+        except CallviewerError as e:
+            self.show_status(error_text(e))
+            return
+        rowid = self._current_rowid
+        if rowid is not None:
+            self.table.select_rowid(rowid)
+            self.show_call(rowid)
+
+    # -- the selected call ---------------------------------------------------------------------
+    def current_call(self) -> Call | None:
+        return self._current_call
+
+    def clear_call(self) -> None:
+        self._cancel_recording()
+        self._current_rowid = None
+        self._current_call = None
+        for w in (self.header, self.transcript, self.cost, self.analysis, self.raw):
+            w.clear()
+        self.player.clear()
+        self.detail_stack.setCurrentWidget(self.no_call_label)
+
+    def show_call(self, rowid: int) -> None:
+        """Shows the call with this rowid (the table's current row) in the detail pane."""
+        if rowid is None or rowid < 0:
+            return  # the list lost its current row (reset): keep showing the call
+        try:
+            call = self.store.get_call_by_rowid(rowid)
+        except CallviewerError as e:
+            self.show_status(f"Could not read that call: {error_text(e)}")
+            return
+        same_row = rowid == self._current_rowid
+        if same_row and call == self._current_call:
+            return
+        previous = self._current_call if same_row else None
+        self._current_rowid = rowid
+        self._current_call = call
+        self.detail_stack.setCurrentWidget(self.details_page)
+        self.header.set_call(call)
+        if previous is None or previous.transcript != call.transcript:
+            self.transcript.set_call(call)
+        self.cost.set_call(call)
+        self.analysis.set_call(call)
+        try:
+            self.raw.set_payload(self.store.get_raw(rowid))
+        except CallviewerError:
+            self.raw.set_payload(None)
+        if previous is None or previous.has_recording != call.has_recording:
+            self._load_recording(call)
+
+    def _cancel_recording(self) -> None:
+        self._recording_token += 1
+        if self._recording_task is not None and not self._recording_task.done():
+            self._recording_task.cancel()
+        self._recording_task = None
+
+    @staticmethod
+    def _save_name(call: Call, path) -> str:
+        stem = re.sub(r"[^\w.-]+", "_", f"{call.account}-{call.provider_call_id}").strip("_")
+        return stem[:100] + path.suffix
+
+    def _load_recording(self, call: Call) -> None:
+        self._cancel_recording()
+        account = self._accounts.get(call.account)
+        if account is None:
+            self.player.set_message(NO_RECORDING_TEXT)
+            return
+        # Vatel's list does not say reliably whether a call was recorded: ask (as the core does).
+        if not call.has_recording and account.provider != "vatel":
+            self.player.set_message(NO_RECORDING_TEXT)
+            return
+        try:
+            cached = self.core.cached_recording(account, call.provider_call_id)
+        except OSError:
+            cached = None
+        if cached is not None:
+            if self.player.source() != cached:
+                self.player.set_source(cached, save_name=self._save_name(call, cached))
+            return
+        self.player.set_loading(LOADING_TEXT)
+        token = self._recording_token
+        self._recording_task = self._keep(_spawn(self._fetch_recording(token, account, call)))
+
+    async def _fetch_recording(self, token: int, account: Account, call: Call) -> None:
+        try:
+            path = await self.core.fetch_recording(account, call.provider_call_id)
+        except asyncio.CancelledError:
+            raise
+        except (NotFound, RecordingError) as e:
+            text = str(e)
+            message = NO_RECORDING_TEXT if isinstance(e, NotFound) or "no recording" in text.lower() \
+                else _first_upper(text)
+        except CallviewerError as e:
+            message = f"Could not fetch the recording: {e}"
+        except Exception as e:
+            log.exception("fetching the recording of %s failed", call.provider_call_id)
+            message = f"Could not fetch the recording (unexpected {type(e).__name__}; see the log)"
+        else:
+            if token == self._recording_token:
+                self.player.set_source(path, save_name=self._save_name(call, path))
+            return
+        if token == self._recording_token:
+            self.player.set_message(message)
+
+    def _on_tab(self, index: int) -> None:
+        if self.detail_tabs.widget(index) is self.raw:
+            self.raw.set_expanded(True)
+
+    # -- keyboard ------------------------------------------------------------------------------
+    def step_call(self, delta: int) -> None:
+        """Makes the next (delta=1) or previous (-1) call current."""
+        model = self.call_model
+        current = self.table.currentIndex()
+        if not current.isValid() and self._current_rowid is not None:
+            row = model.row_of_rowid(self._current_rowid)
+            row = -1 if row is None else row
+        else:
+            row = current.row() if current.isValid() else -1
+        target = 0 if row < 0 else row + delta
+        if target >= model.rowCount() and model.canFetchMore():
+            model.fetchMore()
+        if 0 <= target < model.rowCount():
+            self.table.select_row(target)
+
+    def find_in_transcript(self) -> None:
+        if self.detail_stack.currentWidget() is self.details_page:
+            self.transcript.show_find()
+
+    def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        if old is not None:
+            try:
+                old.removeEventFilter(self._key_guard)
+            except RuntimeError:  # already deleted
+                pass
+        if new is not None and new.window() is self:
+            new.installEventFilter(self._key_guard)
+
+    # -- help ----------------------------------------------------------------------------------
+    def open_about(self) -> QMessageBox:
+        import PySide6
+
+        box = QMessageBox(self)
+        box.setWindowTitle("About callviewer")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"callviewer {__version__}")
+        box.setInformativeText(
+            "A local-first call browser for Atlas, Callab and Vatel.\n\n"
+            f"Qt {qVersion()} · PySide6 {PySide6.__version__} · Python {platform.python_version()}\n"
+            f"Profile: {self.core.profile.root}")
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    # -- shutdown ------------------------------------------------------------------------------
+    def pending_tasks(self) -> list[asyncio.Task]:
+        tasks = [*self.sync_controller.tasks(), *self._tasks]
+        dialog = self._account_dialog
+        if dialog is not None and dialog._task is not None:
+            tasks.append(dialog._task)
+        return [t for t in tasks if not t.done()]
+
+    async def shutdown(self) -> None:
+        """Cancels syncs, recording fetches and dialog tasks and waits (a few seconds at most)
+        for them to write what they have and close their connections."""
+        self._closing = True
+        self._cancel_recording()
+        if self._account_dialog is not None:
+            self._account_dialog.reject()
+        self.sync_controller.cancel()
+        tasks = self.pending_tasks()
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=SHUTDOWN_TIMEOUT_S)
+        self.player.clear()
+        self._shutdown_done = True
+
+    async def _shutdown_and_close(self) -> None:
+        try:
+            await self.shutdown()
+        except Exception:
+            log.exception("shutting down")
+        self._shutdown_done = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._closing = True
+        if not self._state_saved:
+            self._state_saved = True
+            try:
+                self.save_state()
+            except Exception:
+                log.exception("could not save the window state")
+        if not self._shutdown_done and self.pending_tasks() and _loop_running():
+            event.ignore()
+            if self._shutdown_task is None:
+                self.show_status("Stopping the sync…")
+                self._shutdown_task = _spawn(self._shutdown_and_close())
+            return
+        for t in self.pending_tasks():
+            t.cancel()
+        self.player.clear()
+        super().closeEvent(event)

@@ -1,0 +1,313 @@
+"""The sidebar tree: All calls, then each provider with its accounts and their agents/campaigns.
+
+    All calls (1,234)
+    Atlas
+        prod (1,000) · synced 10:42
+            Agent: Front desk
+            Campaign: Spring promo
+    Vatel
+        support (234) · key rejected
+
+Every node carries a `FilterRole` dict for the call query (see `apply_filter`). `refresh(store)`
+updates the nodes in place when the tree's shape did not change, so a view keeps its expansion
+and selection across syncs; `set_account_state()` shows a live sync state on an account node.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
+
+from callviewer.domain import PROVIDER_NAMES, Account, Directory
+from callviewer.store import CallQuery, Store
+
+__all__ = [
+    "AccountNameRole",
+    "FilterRole",
+    "NodeKindRole",
+    "SidebarModel",
+    "SyncStateRole",
+    "apply_filter",
+    "sync_state_text",
+]
+
+FilterRole = Qt.ItemDataRole.UserRole + 1
+AccountNameRole = Qt.ItemDataRole.UserRole + 2
+NodeKindRole = Qt.ItemDataRole.UserRole + 3
+#: The account's id (account, agent and campaign nodes).
+AccountIdRole = Qt.ItemDataRole.UserRole + 4
+#: The account's sync state word ("ok", "syncing", "error", ...; account nodes).
+SyncStateRole = Qt.ItemDataRole.UserRole + 5
+
+PROVIDER_LABELS = {"atlas": "Atlas", "callab": "Callab", "vatel": "Vatel"}
+_DISPLAY_MAX = 48
+
+_STATE_COLORS = {
+    "syncing": "#2f7fd8",
+    "key_rejected": "#d0383e",
+    "error": "#d0383e",
+    "offline": "#e08a1e",
+    "cancelled": "#8a8f98",
+    "partial": "#e08a1e",
+}
+
+
+def apply_filter(query: CallQuery, node_filter: dict[str, Any] | None) -> CallQuery:
+    """A copy of `query` with a node's `FilterRole` applied (None: no sidebar filter)."""
+    f = node_filter or {}
+    ids = f.get("account_ids")
+    return dataclasses.replace(
+        query,
+        account_ids=None if ids is None else list(ids),
+        agent_id=f.get("agent_id"),
+        campaign_id=f.get("campaign_id"),
+    )
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _synced_at(value: str | None, now: datetime | None = None) -> tuple[str, str]:
+    """("synced 10:42", "Last synced 2024-05-01 10:42:13 (5 min ago)")."""
+    dt = _parse_iso(value)
+    if dt is None:
+        return "never synced", "Never synced"
+    local = dt.astimezone()
+    now = (now or datetime.now(timezone.utc)).astimezone()
+    if local.date() == now.date():
+        short = f"synced {local:%H:%M}"
+    elif local.year == now.year:
+        short = f"synced {local.day} {local:%b}"
+    else:
+        short = f"synced {local:%Y-%m-%d}"
+    minutes = int((now - local).total_seconds() // 60)
+    if minutes < 1:
+        ago = "just now"
+    elif minutes < 60:
+        ago = f"{minutes} min ago"
+    elif minutes < 48 * 60:
+        ago = f"{minutes // 60} h ago"
+    else:
+        ago = f"{minutes // (24 * 60)} days ago"
+    return short, f"Last synced {local:%Y-%m-%d %H:%M:%S} ({ago})"
+
+
+def sync_state_text(account: Account, now: datetime | None = None) -> tuple[str, str, str]:
+    """(state, short text, tooltip) of an account's stored sync result."""
+    state = account.last_sync_state or "ok"
+    synced, synced_tip = _synced_at(account.last_sync_at, now)
+    error = account.last_error or ""
+    if state == "ok":
+        return state, synced, synced_tip
+    if state == "partial":
+        tip = f"{synced_tip}; some calls could not be fetched" + (f": {error}" if error else "")
+        return state, f"{synced} (partial)", tip
+    if state == "key_rejected":
+        return state, "key rejected", "The provider rejected the API key" + (
+            f": {error}" if error else "") + f". {synced_tip}."
+    if state == "offline":
+        return state, "offline", "The provider could not be reached" + (
+            f": {error}" if error else "") + f". {synced_tip}."
+    if state == "cancelled":
+        return state, "sync cancelled", f"The last sync was cancelled. {synced_tip}."
+    text = f"error: {error}" if error else "error"
+    return state, text, (f"Sync failed: {error}" if error else "Sync failed") + f". {synced_tip}."
+
+
+def _elide(text: str, limit: int = _DISPLAY_MAX) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SidebarModel(QStandardItemModel):
+    """See the module docstring. Roles: `FilterRole`, `AccountNameRole`, `NodeKindRole`
+    ("all" | "provider" | "account" | "agent" | "campaign"), `AccountIdRole`, `SyncStateRole`."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._items: dict[tuple, QStandardItem] = {}
+        self._shape: list[tuple] = []
+        self._accounts: dict[str, Account] = {}
+        self._live: dict[str, tuple[str, str]] = {}
+        self._icons: dict[str, QIcon] = {}
+        self.setHorizontalHeaderLabels(["Accounts"])
+        self._build([], {})
+
+    # -- building ----------------------------------------------------------------------------
+
+    def refresh(self, store: Store) -> None:
+        """Reads accounts, call counts and directories from the store and shows them."""
+        accounts = store.accounts()
+        directories = {a.name: store.directories(a.id) for a in accounts if a.id is not None}
+        # A live state other than "syncing" is superseded by what the sync stored.
+        self._live = {k: v for k, v in self._live.items() if v[0] == "syncing"}
+        self.set_accounts(accounts, directories)
+
+    def set_accounts(self, accounts: list[Account],
+                     directories: dict[str, list[Directory]]) -> None:
+        """Shows these accounts (what `refresh` does, without a store)."""
+        self._accounts = {a.name: a for a in accounts}
+        shape = self._shape_of(accounts, directories)
+        if shape != self._shape:
+            self._build(accounts, directories)
+        else:
+            self._update_texts(accounts, directories)
+
+    @staticmethod
+    def _providers(accounts: list[Account]) -> list[str]:
+        present = {a.provider for a in accounts}
+        known = [p for p in PROVIDER_NAMES if p in present]
+        return known + sorted(present - set(known))
+
+    @staticmethod
+    def _dirs_in_order(dirs: list[Directory]) -> list[Directory]:
+        return [d for d in dirs if d.kind == "agent"] + [d for d in dirs if d.kind == "campaign"]
+
+    def _shape_of(self, accounts: list[Account], directories: dict[str, list[Directory]]) -> list:
+        shape: list[tuple] = [("all",)]
+        for provider in self._providers(accounts):
+            shape.append(("provider", provider))
+            for a in sorted((a for a in accounts if a.provider == provider), key=lambda a: a.name):
+                shape.append(("account", a.name, a.id))
+                for d in self._dirs_in_order(directories.get(a.name, [])):
+                    shape.append((d.kind, a.name, d.id))
+        return shape
+
+    def _build(self, accounts: list[Account], directories: dict[str, list[Directory]]) -> None:
+        # Whole subtrees are built detached, then inserted at once (one rowsInserted).
+        self.removeRows(0, self.rowCount())
+        self._items.clear()
+        top = [self._item(("all",), "all", {"account_ids": None, "agent_id": None,
+                                            "campaign_id": None})]
+        for provider in self._providers(accounts):
+            mine = sorted((a for a in accounts if a.provider == provider), key=lambda a: a.name)
+            p_item = self._item(("provider", provider), "provider", {
+                "account_ids": [a.id for a in mine], "agent_id": None, "campaign_id": None})
+            for a in mine:
+                a_item = self._item(("account", a.name, a.id), "account", {
+                    "account_ids": [a.id], "agent_id": None, "campaign_id": None})
+                a_item.setData(a.name, AccountNameRole)
+                a_item.setData(a.id, AccountIdRole)
+                for d in self._dirs_in_order(directories.get(a.name, [])):
+                    d_item = self._item((d.kind, a.name, d.id), d.kind, {
+                        "account_ids": [a.id],
+                        "agent_id": d.id if d.kind == "agent" else None,
+                        "campaign_id": d.id if d.kind == "campaign" else None,
+                    })
+                    d_item.setData(a.id, AccountIdRole)
+                    a_item.appendRow(d_item)
+                p_item.appendRow(a_item)
+            top.append(p_item)
+        self._shape = self._shape_of(accounts, directories)
+        self._update_texts(accounts, directories)
+        self.invisibleRootItem().appendRows(top)
+
+    def _item(self, key: tuple, kind: str, node_filter: dict[str, Any]) -> QStandardItem:
+        item = QStandardItem()
+        item.setEditable(False)
+        item.setData(kind, NodeKindRole)
+        item.setData(node_filter, FilterRole)
+        self._items[key] = item
+        return item
+
+    def _update_texts(self, accounts: list[Account],
+                      directories: dict[str, list[Directory]]) -> None:
+        total = sum(a.call_count for a in accounts)
+        self._set(self._items[("all",)], f"All calls ({total:,})", "Every call of every account")
+        for provider in self._providers(accounts):
+            mine = [a for a in accounts if a.provider == provider]
+            label = PROVIDER_LABELS.get(provider, provider.title())
+            n = sum(a.call_count for a in mine)
+            self._set(self._items[("provider", provider)], label,
+                      f"{label}: {len(mine)} account{'s' if len(mine) != 1 else ''}, {n:,} calls")
+            for a in mine:
+                self._update_account(a)
+                for d in directories.get(a.name, []):
+                    item = self._items.get((d.kind, a.name, d.id))
+                    if item is not None:
+                        kind = "Agent" if d.kind == "agent" else "Campaign"
+                        self._set(item, f"{kind}: {d.name or d.id}", f"{kind} {d.name} ({d.id})")
+
+    def _update_account(self, account: Account) -> None:
+        item = self._items.get(("account", account.name, account.id))
+        if item is None:
+            return
+        state, short, tip = sync_state_text(account)
+        live = self._live.get(account.name)
+        if live is not None:
+            state = live[0] or state
+            if live[1]:
+                short, tip = live[1], live[1]
+            elif state == "syncing":
+                short, tip = "syncing…", "Syncing now…"
+        label = f"{account.name} ({account.call_count:,}) · {_elide(short)}"
+        self._set(item, label, f"{account.name} ({account.provider}, {account.base_url})\n{tip}")
+        item.setData(state, SyncStateRole)
+        item.setData(self._icon(state), Qt.ItemDataRole.DecorationRole)
+
+    @staticmethod
+    def _set(item: QStandardItem, text: str, tooltip: str) -> None:
+        if item.text() != text:
+            item.setText(text)
+        if item.toolTip() != tooltip:
+            item.setToolTip(tooltip)
+
+    def _icon(self, state: str) -> QIcon | None:
+        color = _STATE_COLORS.get(state)
+        if color is None:
+            return None
+        icon = self._icons.get(color)
+        if icon is None:
+            pix = QPixmap(16, 16)
+            pix.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pix)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(color))
+            p.drawEllipse(4, 4, 8, 8)
+            p.end()
+            icon = self._icons[color] = QIcon(pix)
+        return icon
+
+    # -- live state --------------------------------------------------------------------------
+
+    def set_account_state(self, name: str, state: str, text: str = "") -> None:
+        """Shows a live sync state on an account ("syncing", "ok", "error", "key_rejected",
+        "offline", ...); `text` is what to show (the full text goes into the tooltip), else one
+        is derived from `state`. It holds until the next `refresh()` (a "syncing" state until
+        replaced); an empty `state` and `text` go back to the stored state."""
+        if not state and not text:
+            self._live.pop(name, None)
+        else:
+            self._live[name] = (state, text)
+        account = self._accounts.get(name)
+        if account is not None:
+            self._update_account(account)
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def index_for_account(self, name: str) -> QModelIndex:
+        account = self._accounts.get(name)
+        item = None if account is None else self._items.get(("account", name, account.id))
+        return self.indexFromItem(item) if item is not None else QModelIndex()
+
+    def all_calls_index(self) -> QModelIndex:
+        return self.indexFromItem(self._items[("all",)])
+
+    def index_for_filter(self, node_filter: dict[str, Any] | None) -> QModelIndex:
+        """The first node whose filter equals `node_filter` (to restore a selection)."""
+        for item in self._items.values():
+            if item.data(FilterRole) == node_filter:
+                return self.indexFromItem(item)
+        return QModelIndex()
