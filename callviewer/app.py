@@ -6,6 +6,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the sync's worker processes, in a frozen (PyInstaller) app
     argv = list(sys.argv[1:] if argv is None else argv)
     from callviewer.cli import ArgError, build_parser, dispatch, version_text
 

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from callviewer.providers.base import ProviderAdapter
 from callviewer.secrets import KeyStore, OsKeyStore, Secret
 from callviewer.store import Store
 from callviewer.sync import SyncProgress, SyncReport, sync_account
+from callviewer.writer import process_executor
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +76,17 @@ def check_base_url(url: str) -> str:
 
 class Core:
     def __init__(self, profile: Profile, store: Store, keys: KeyStore, *,
-                 client_kw: dict[str, Any] | None = None) -> None:
+                 client_kw: dict[str, Any] | None = None, sync_worker: str = "process") -> None:
+        """`sync_worker`: where syncs parse, normalize and store what they fetch: "process" (a
+        worker process, started on the first sync) or "thread" (in this process)."""
         self.profile = profile
         self.store = store
         self.keys = keys
         self.client_kw = dict(client_kw or {})
+        if sync_worker not in ("process", "thread"):
+            raise ValueError(f"sync_worker must be 'process' or 'thread', not {sync_worker!r}")
+        self._sync_worker = sync_worker
+        self._executor: Executor | None = None
 
     @classmethod
     def open(cls, profile: Profile, keys: KeyStore | None = None, **kw: Any) -> Core:
@@ -86,7 +94,16 @@ class Core:
         return cls(profile, store, keys if keys is not None else OsKeyStore(profile.profile_id), **kw)
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         self.store.close()
+
+    def sync_executor(self) -> Executor | None:
+        """The worker that parses, normalizes and stores synced calls (None: a thread per sync)."""
+        if self._sync_worker == "process" and self._executor is None:
+            self._executor = process_executor(self.profile.logs_dir)
+        return self._executor
 
     # -- accounts -------------------------------------------------------------------------------
 
@@ -149,7 +166,8 @@ class Core:
             self.store.set_sync_result(account.id, report.state, report.error)
             return report
         try:
-            return await sync_account(self.store, account, adapter, full=full, on_progress=on_progress)
+            return await sync_account(self.store, account, adapter, full=full, on_progress=on_progress,
+                                      executor=self.sync_executor())
         finally:
             await adapter.client.aclose()
 

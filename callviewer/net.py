@@ -131,6 +131,10 @@ class ApiClient:
 
     async def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET a JSON document from the API, with retries. Raises the errors module's classes."""
+        return (await self.get_json_body(path, params))[0]
+
+    async def get_json_body(self, path: str, params: Mapping[str, Any] | None = None) -> tuple[Any, bytes]:
+        """Like `get_json`, also returning the body the document was parsed from."""
         url = self.url(path)
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         pol = self.retry
@@ -176,7 +180,7 @@ class ApiClient:
                                         status=status)
                 else:
                     try:
-                        return json.loads(body)
+                        return json.loads(body), body
                     except (ValueError, UnicodeDecodeError):
                         last = BadPayload(f"{self._label} sent a body that is not valid JSON "
                                           f"({self._where(url)})", status=status)

@@ -26,21 +26,23 @@ import hashlib
 import json
 import logging
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from callviewer.domain import Account, Call
-from callviewer.errors import CallviewerError, KeyRejected, NormalizeError, NotFound, Offline
+from callviewer.domain import Account
+from callviewer.errors import CallviewerError, KeyRejected, NotFound, Offline
 from callviewer.normalize import NORMALIZER_VERSION
 from callviewer.providers.base import ProviderAdapter
-from callviewer.store import CallRecord, Store
+from callviewer.store import Store
+from callviewer.writer import BatchResult, WriteJob, close_stores, write_job
 
 log = logging.getLogger(__name__)
 
 SETTLE = timedelta(days=3)
-BATCH = 200
+BATCH = 100
 RECHECK_LIMIT = 500
 
 
@@ -84,21 +86,72 @@ def fingerprint(obj: Any) -> str:
     return hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _call_ts(call: Call) -> float | None:
-    for value in (call.started_at, call.created_at):
-        if value:
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                continue
-    return None
+class _Writer:
+    """Feeds `callviewer.writer.write_job` batches to an executor (a worker process, or a thread).
+
+    At most `MAX_QUEUED` jobs wait, so a slow disk slows the fetching instead of filling memory.
+    """
+
+    MAX_QUEUED = 3
+
+    def __init__(self, store: Store, account: Account, executor: Executor | None) -> None:
+        self._own = executor is None
+        self._executor = executor or ThreadPoolExecutor(1, thread_name_prefix="sync-writer")
+        self._futures: list[asyncio.Future] = []
+        self.job = self._new_job(store, account)
+
+    @staticmethod
+    def _new_job(store: Store, account: Account) -> WriteJob:
+        return WriteJob(str(store.path), account.id, account.name, account.provider)
+
+    def add_page_item(self, page: bytes, index: int, call_id: str) -> None:
+        job = self.job
+        if not job.pages or job.pages[-1] is not page:
+            job.pages.append(page)
+        job.items.append((call_id, len(job.pages) - 1, index, None))
+
+    def add_detail(self, body: bytes, call_id: str, list_hash: str | None) -> None:
+        self.job.details.append(body)
+        self.job.items.append((call_id, -1, len(self.job.details) - 1, list_hash))
+
+    async def submit(self, *, force: bool = False) -> None:
+        job = self.job
+        if not job.items or (len(job) < BATCH and not force):
+            return
+        self.job = WriteJob(job.db_path, job.account_id, job.account_name, job.provider)
+        loop = asyncio.get_running_loop()
+        self._futures.append(loop.run_in_executor(self._executor, write_job, job))
+        while sum(not f.done() for f in self._futures) > self.MAX_QUEUED:
+            await asyncio.wait([f for f in self._futures if not f.done()],
+                               return_when=asyncio.FIRST_COMPLETED)
+
+    def finished(self) -> list[BatchResult]:
+        """Results of the jobs done so far, in order (a failed job raises its error here)."""
+        done = []
+        while self._futures and self._futures[0].done():
+            done.append(self._futures.pop(0).result())
+        return done
+
+    async def drain(self) -> None:
+        """Wait for every submitted job (even while the sync is being cancelled)."""
+        pending = [f for f in self._futures if not f.done()]
+        if pending:
+            await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
+
+    async def close(self) -> None:
+        await self.drain()
+        if self._own:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._executor, close_stores)
+            self._executor.shutdown(wait=False)
 
 
 class _Run:
     """The state of one account's sync."""
 
     def __init__(self, store: Store, account: Account, adapter: ProviderAdapter, *, full: bool,
-                 concurrency: int, on_progress: Callable[[SyncProgress], None] | None) -> None:
+                 concurrency: int, on_progress: Callable[[SyncProgress], None] | None,
+                 executor: Executor | None) -> None:
         self.store = store
         self.account = account
         self.adapter = adapter
@@ -107,10 +160,10 @@ class _Run:
         self.on_progress = on_progress
         self.report = SyncReport(account.name, account.provider)
         self.progress = SyncProgress(account.name, "listing")
-        self.pending: list[CallRecord] = []
         self.seen: set[str] = set()
         self.high_ts: float | None = None
         self._last_emit = 0.0
+        self.writer = _Writer(store, account, executor)
 
     def emit(self, force: bool = False) -> None:
         if self.on_progress is None:
@@ -120,39 +173,20 @@ class _Run:
             self._last_emit = now
             self.on_progress(self.progress)
 
-    def record(self, call_id: str, raw: Any, list_hash: str | None) -> None:
-        """Normalize one raw call and queue it for writing."""
-        call: Call | None = None
-        error: str | None = None
-        try:
-            call = self.adapter.normalize(raw)
-        except NormalizeError as e:
-            error = str(e)
-        except Exception as e:  # a normalizer bug must not stop the sync either
-            log.exception("normalizer crashed on %s call %s", self.account.provider, call_id)
-            error = f"could not be read ({type(e).__name__})"
-        if call is not None:
-            call.account = self.account.name
-            ts = _call_ts(call)
-            if ts is not None and (self.high_ts is None or ts > self.high_ts):
-                self.high_ts = ts
-        else:
-            self.report.failed.append((call_id, error or "could not be read"))
-        self.pending.append(CallRecord(
-            provider_call_id=call_id, raw=raw, call=call, list_hash=list_hash,
-            detail_hash=fingerprint(raw), normalize_error=error))
-        if len(self.pending) >= BATCH:
-            self.flush()
+    async def flush(self, *, force: bool = False) -> None:
+        await self.writer.submit(force=force)
+        self.collect()
 
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        result = self.store.upsert_calls(self.account.id, self.pending)
-        self.report.new += result.new
-        self.report.updated += result.updated
-        self.report.unchanged += result.unchanged
-        self.progress.done += len(self.pending)
-        self.pending = []
+    def collect(self) -> None:
+        """Take the writer's finished batches into the report and the progress."""
+        for result in self.writer.finished():
+            self.report.new += result.new
+            self.report.updated += result.updated
+            self.report.unchanged += result.unchanged
+            self.report.failed.extend(result.failed)
+            if result.high_ts is not None and (self.high_ts is None or result.high_ts > self.high_ts):
+                self.high_ts = result.high_ts
+            self.progress.done += result.count
         self.emit()
 
     async def fetch_details(self, queue: asyncio.Queue) -> None:
@@ -163,7 +197,7 @@ class _Run:
                     return
                 call_id, list_hash = item
                 try:
-                    raw = await self.adapter.get_call(call_id)
+                    _, body = await self.adapter.get_call_body(call_id)
                 except NotFound:
                     self.report.failed.append((call_id, "listed, but the provider has no such call (404)"))
                     self.progress.done += 1
@@ -174,7 +208,8 @@ class _Run:
                     self.report.failed.append((call_id, str(e)))
                     self.progress.done += 1
                     continue
-                self.record(call_id, raw, list_hash)
+                self.writer.add_detail(body, call_id, list_hash)
+                await self.flush()
             finally:
                 queue.task_done()
 
@@ -190,21 +225,20 @@ class _Run:
         workers = [asyncio.create_task(self.fetch_details(queue)) for _ in range(self.concurrency)]
         try:
             async for page in self.adapter.list_calls(since):
-                for item in page.items:
+                for index, item in enumerate(page.items):
                     call_id = self.adapter.item_id(item)
                     if not call_id or call_id in self.seen:
                         continue
                     self.seen.add(call_id)
                     self.progress.listed += 1
-                    lh = fingerprint(item)
-                    stored = known.get(call_id)
-                    if self.adapter.item_is_complete(item):
-                        if stored and stored[1] == lh and not self.full:
-                            self.report.unchanged += 1
-                            continue
+                    if self.adapter.item_is_complete(item) and page.body is not None:
+                        # the writer skips it cheaply if it is stored unchanged
                         self.progress.total = (self.progress.total or 0) + 1
-                        self.record(call_id, item, lh)
+                        self.writer.add_page_item(page.body, index, call_id)
+                        await self.flush()
                     else:
+                        lh = fingerprint(item)
+                        stored = known.get(call_id)
                         if stored and stored[0] == lh and not self.full:
                             self.report.unchanged += 1
                             continue
@@ -227,9 +261,14 @@ class _Run:
             for w in workers:
                 w.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            self.flush()
+            # keep what was fetched: write it before giving up
+            await self.writer.submit(force=True)
+            await self.writer.drain()
+            self.collect()
             raise
-        self.flush()
+        await self.writer.submit(force=True)
+        await self.writer.drain()
+        self.collect()
         self.store.set_cursor(self.account.id, {
             "complete": True,
             "high_ts": self.high_ts,
@@ -261,12 +300,14 @@ async def sync_account(
     full: bool = False,
     concurrency: int = 8,
     on_progress: Callable[[SyncProgress], None] | None = None,
+    executor: Executor | None = None,
 ) -> SyncReport:
     """Sync one account. Never raises for provider trouble: the report's `state` says what happened.
 
     Cancelling the task stops the sync; what was fetched so far is written first.
     """
-    run = _Run(store, account, adapter, full=full, concurrency=concurrency, on_progress=on_progress)
+    run = _Run(store, account, adapter, full=full, concurrency=concurrency, on_progress=on_progress,
+               executor=executor)
     started = time.monotonic()
     report = run.report
     try:
@@ -285,6 +326,7 @@ async def sync_account(
         report.state = e.state if e.state in ("key_rejected", "offline") else "error"
         report.error = str(e)
     finally:
+        await run.writer.close()
         report.seconds = time.monotonic() - started
         report.requests = adapter.client.requests
         try:

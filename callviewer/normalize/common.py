@@ -39,15 +39,22 @@ def pick(obj: Any, *names: str) -> Any:
         value = obj.get(name)
         if value is not None:
             return value
-    lowered: dict[str, Any] = {}
+    # Case-insensitive fallback (Atlas mixes `EndedReason` and `endedReason`). Most lookups that
+    # get here are for keys that are simply absent, so scan once without building anything.
+    wanted = [name.lower() for name in names]
+    found: Any = None
+    rank = len(wanted)
     for key, value in obj.items():
-        if isinstance(key, str) and value is not None:
-            lowered.setdefault(key.lower(), value)
-    for name in names:
-        value = lowered.get(name.lower())
-        if value is not None:
-            return value
-    return None
+        if value is None or not isinstance(key, str):
+            continue
+        low = key.lower()
+        if low in wanted:
+            r = wanted.index(low)
+            if r < rank:
+                found, rank = value, r
+                if r == 0:
+                    break
+    return found
 
 
 def coalesce(*values: Any) -> Any:

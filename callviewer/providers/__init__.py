@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from callviewer.errors import UsageError
+from callviewer.providers import atlas, callab, vatel
 from callviewer.providers.atlas import AtlasAdapter
 from callviewer.providers.base import ProviderAdapter
 from callviewer.providers.callab import CallabAdapter
@@ -31,3 +32,9 @@ def default_base_url(provider: str) -> str:
 
 def make_adapter(provider: str, base_url: str, key: Secret, **client_kw: Any) -> ProviderAdapter:
     return adapter_class(provider)(base_url, key, **client_kw)
+
+
+def page_parser(provider: str):
+    """(page_items, detail_object): the provider's pure functions from a parsed body to raw calls."""
+    module = {"atlas": atlas, "callab": callab, "vatel": vatel}[provider]
+    return module.page_items, module.detail_object

@@ -31,6 +31,8 @@ SUSPECT_CAP = 1000
 class AtlasAdapter:
     name = "atlas"
     label = "Atlas"
+    #: whether its call list carries full call objects (then no detail request is needed)
+    lists_full_calls = False
     default_base_url = "https://api.youratlas.com/v1/api"
 
     def __init__(self, base_url: str, key: Secret, **client_kw: Any) -> None:
@@ -38,19 +40,6 @@ class AtlasAdapter:
 
     async def verify(self) -> None:
         await self.client.get_json("/campaign")
-
-    def _entries(self, data: Any) -> list[dict[str, Any]]:
-        if isinstance(data, list):
-            rows = data
-        elif isinstance(data, Mapping):
-            rows = ci_get(data, "value")
-            if rows is None:
-                rows = ci_get(data, "data") or ci_get(data, "items")
-        else:
-            rows = None
-        if not isinstance(rows, list):
-            raise BadPayload("Atlas sent a call list without a `value` array")
-        return [r for r in rows if isinstance(r, Mapping)]
 
     async def list_calls(self, since: datetime | None) -> AsyncIterator[ListPage]:
         now = datetime.now(timezone.utc)
@@ -62,7 +51,7 @@ class AtlasAdapter:
             start = max(floor, end - span)
             data = await self.client.get_json(
                 "/call", {"startDate": iso_z(start), "endDate": iso_z(end)})
-            items = self._entries(data)
+            items = page_items(data)
             ids = {i for i in (self.item_id(x) for x in items) if i}
             if len(items) >= SUSPECT_CAP and (end - start) > MIN_WINDOW and ids != previous:
                 span = (end - start) / 2
@@ -76,16 +65,17 @@ class AtlasAdapter:
                 span = min(span * 2, MAX_WINDOW)
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
-        data = await self.client.get_json(f"/call/{path_id(call_id)}")
-        if not isinstance(data, Mapping):
-            raise BadPayload(f"Atlas sent a call {call_id} that is not a JSON object")
-        return dict(data)
+        return (await self.get_call_body(call_id))[0]
+
+    async def get_call_body(self, call_id: str) -> tuple[dict[str, Any], bytes]:
+        data, body = await self.client.get_json_body(f"/call/{path_id(call_id)}")
+        return detail_object(data, call_id), body
 
     async def directories(self) -> list[Directory]:
         data = await self.client.get_json("/campaign")
         out: list[Directory] = []
         try:
-            rows = self._entries(data)
+            rows = page_items(data)
         except BadPayload:
             return out
         for row in rows:
@@ -108,6 +98,28 @@ class AtlasAdapter:
         from callviewer.normalize.atlas import normalize
 
         return normalize(raw)
+
+
+def page_items(data: Any) -> list[dict[str, Any]]:
+    """The call entries of a `GET /call` answer: `{"value": [...]}` (a bare array is accepted)."""
+    if isinstance(data, list):
+        rows = data
+    elif isinstance(data, Mapping):
+        rows = ci_get(data, "value")
+        if rows is None:
+            rows = ci_get(data, "data") or ci_get(data, "items")
+    else:
+        rows = None
+    if not isinstance(rows, list):
+        raise BadPayload("Atlas sent a call list without a `value` array")
+    return [r for r in rows if isinstance(r, Mapping)]
+
+
+def detail_object(data: Any, call_id: str = "?") -> dict[str, Any]:
+    """The call object of a `GET /call/{id}` answer."""
+    if not isinstance(data, Mapping):
+        raise BadPayload(f"Atlas sent a call {call_id} that is not a JSON object")
+    return dict(data)
 
 
 def recording_url(raw: Mapping[str, Any]) -> str | None:

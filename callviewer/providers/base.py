@@ -30,6 +30,8 @@ class ListPage:
     """Raw call items from one list request."""
 
     items: list[dict[str, Any]]
+    #: The response body the items were parsed from (the sync's worker parses it again there).
+    body: bytes | None = None
 
 
 @runtime_checkable
@@ -48,6 +50,9 @@ class ProviderAdapter(Protocol):
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
         """The raw detail object of one call."""
+
+    async def get_call_body(self, call_id: str) -> tuple[dict[str, Any], bytes]:
+        """The raw detail object of one call and the response body it was parsed from."""
 
     async def directories(self) -> list[Directory]:
         """Agents and campaigns, for the sidebar."""

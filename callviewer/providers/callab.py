@@ -26,20 +26,18 @@ WORKSPACE = "default"
 class CallabAdapter:
     name = "callab"
     label = "Callab"
+    #: whether its call list carries full call objects (then no detail request is needed)
+    lists_full_calls = True
     default_base_url = "https://api.callab.ai/v1"
 
     def __init__(self, base_url: str, key: Secret, **client_kw: Any) -> None:
         self.client = ApiClient(base_url, {"Authorization": f"Bearer {key.reveal()}"},
                                 provider_label=self.label, **client_kw)
 
-    async def _page(self, page: int, per_page: int) -> list[dict[str, Any]]:
-        data = unwrap(await self.client.get_json("/calls/query", {
-            "page": page, "per_page": per_page, "sort_column": "created_at", "order": "desc"}))
-        if data is None:
-            return []
-        if not isinstance(data, list):
-            raise BadPayload("Callab sent a call page whose `data` is not a list")
-        return [r for r in data if isinstance(r, Mapping)]
+    async def _page(self, page: int, per_page: int) -> ListPage:
+        data, body = await self.client.get_json_body("/calls/query", {
+            "page": page, "per_page": per_page, "sort_column": "created_at", "order": "desc"})
+        return ListPage(page_items(data), body)
 
     async def verify(self) -> None:
         await self._page(0, 1)
@@ -47,10 +45,11 @@ class CallabAdapter:
     async def list_calls(self, since: datetime | None) -> AsyncIterator[ListPage]:
         full_page = 0  # the largest page the server has given: its real page size
         for page in range(MAX_PAGES):
-            items = await self._page(page, PER_PAGE)
+            listed = await self._page(page, PER_PAGE)
+            items = listed.items
             if not items:
                 return
-            yield ListPage(items)
+            yield listed
             if since is not None:
                 times = [parse_time(i.get("created_at")) for i in items]
                 known = [t for t in times if t is not None]
@@ -61,12 +60,11 @@ class CallabAdapter:
             full_page = max(full_page, len(items))
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
-        data = unwrap(await self.client.get_json(f"/calls/{path_id(call_id)}"))
-        if data is None:
-            raise NotFound(f"Callab has no call {call_id}", status=404)
-        if not isinstance(data, Mapping):
-            raise BadPayload(f"Callab sent a call {call_id} that is not a JSON object")
-        return dict(data)
+        return (await self.get_call_body(call_id))[0]
+
+    async def get_call_body(self, call_id: str) -> tuple[dict[str, Any], bytes]:
+        data, body = await self.client.get_json_body(f"/calls/{path_id(call_id)}")
+        return detail_object(data, call_id), body
 
     async def directories(self) -> list[Directory]:
         out: list[Directory] = []
@@ -101,3 +99,23 @@ class CallabAdapter:
         from callviewer.normalize.callab import normalize
 
         return normalize(raw)
+
+
+def page_items(data: Any) -> list[dict[str, Any]]:
+    """The calls of a `GET /calls/query` answer (`{status, message, data: [...]}`)."""
+    data = unwrap(data)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise BadPayload("Callab sent a call page whose `data` is not a list")
+    return [r for r in data if isinstance(r, Mapping)]
+
+
+def detail_object(data: Any, call_id: str = "?") -> dict[str, Any]:
+    """The call of a `GET /calls/{id}` answer, out of its envelope."""
+    data = unwrap(data)
+    if data is None:
+        raise NotFound(f"Callab has no call {call_id}", status=404)
+    if not isinstance(data, Mapping):
+        raise BadPayload(f"Callab sent a call {call_id} that is not a JSON object")
+    return dict(data)

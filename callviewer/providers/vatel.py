@@ -1,7 +1,7 @@
 """Vatel (vatel.ai): `Authorization: Bearer`; `GET /calls` pages from 1, `page_size` at most 100.
 
-List items are full `Call` objects (the spec's schema), so no detail request is needed unless an
-item lacks its transcript. The recording is `GET /calls/{id}/recording`, which needs the key.
+List items are full `Call` objects (the spec's schema, the same as `GET /calls/{id}` answers), so
+no detail request is needed; a call without a `transcript` has none stored at the provider either. The recording is `GET /calls/{id}/recording`, which needs the key.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ MAX_PAGES = 100_000
 class VatelAdapter:
     name = "vatel"
     label = "Vatel"
+    #: whether its call list carries full call objects (then no detail request is needed)
+    lists_full_calls = True
     default_base_url = "https://api.vatel.ai/v1"
 
     def __init__(self, base_url: str, key: Secret, **client_kw: Any) -> None:
@@ -38,17 +40,12 @@ class VatelAdapter:
         if since is not None:
             params["date_from"] = iso_z(since)
         for page in range(1, MAX_PAGES):
-            data = await self.client.get_json("/calls", {**params, "page": page})
-            if isinstance(data, list):  # tolerate a bare array
-                calls, pagination = data, {}
-            elif isinstance(data, Mapping) and isinstance(data.get("calls"), list):
-                calls, pagination = data["calls"], data.get("pagination")
-            else:
-                raise BadPayload("Vatel sent a call page without a `calls` array")
-            items = [c for c in calls if isinstance(c, Mapping)]
+            data, body = await self.client.get_json_body("/calls", {**params, "page": page})
+            items = page_items(data)
             if not items:
                 return
-            yield ListPage(items)
+            yield ListPage(items, body)
+            pagination = data.get("pagination") if isinstance(data, Mapping) else None
             pagination = pagination if isinstance(pagination, Mapping) else {}
             has_next = pagination.get("has_next")
             total_pages = pagination.get("total_pages")
@@ -60,10 +57,11 @@ class VatelAdapter:
                 return
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
-        data = await self.client.get_json(f"/calls/{path_id(call_id)}")
-        if not isinstance(data, Mapping):
-            raise BadPayload(f"Vatel sent a call {call_id} that is not a JSON object")
-        return dict(data)
+        return (await self.get_call_body(call_id))[0]
+
+    async def get_call_body(self, call_id: str) -> tuple[dict[str, Any], bytes]:
+        data, body = await self.client.get_json_body(f"/calls/{path_id(call_id)}")
+        return detail_object(data, call_id), body
 
     async def directories(self) -> list[Directory]:
         data = await self.client.get_json("/agents")
@@ -80,7 +78,7 @@ class VatelAdapter:
         return first_str(item, "id")
 
     def item_is_complete(self, item: Mapping[str, Any]) -> bool:
-        return "transcript" in item
+        return True
 
     def recording_source(self, call_id: str, raw: Mapping[str, Any]) -> RecordingSource | None:
         return RecordingSource(self.client.url(f"/calls/{path_id(call_id)}/recording"), with_auth=True)
@@ -89,3 +87,21 @@ class VatelAdapter:
         from callviewer.normalize.vatel import normalize
 
         return normalize(raw)
+
+
+def page_items(data: Any) -> list[dict[str, Any]]:
+    """The calls of a `GET /calls` answer (`{calls: [...], pagination}`; a bare array is accepted)."""
+    if isinstance(data, list):
+        calls = data
+    elif isinstance(data, Mapping) and isinstance(data.get("calls"), list):
+        calls = data["calls"]
+    else:
+        raise BadPayload("Vatel sent a call page without a `calls` array")
+    return [c for c in calls if isinstance(c, Mapping)]
+
+
+def detail_object(data: Any, call_id: str = "?") -> dict[str, Any]:
+    """The call of a `GET /calls/{id}` answer (a bare Call)."""
+    if not isinstance(data, Mapping):
+        raise BadPayload(f"Vatel sent a call {call_id} that is not a JSON object")
+    return dict(data)

@@ -16,6 +16,7 @@ from pathlib import Path
 from callviewer.store.calls import (
     UNSETTLED_STATUSES,
     CallRecord,
+    RawJson,
     RederiveResult,
     UpsertResult,
 )
@@ -25,7 +26,7 @@ from callviewer.store.search import fts_query
 
 __all__ = [
     "SCHEMA_VERSION", "SORT_COLUMNS", "UNSETTLED_STATUSES",
-    "CallQuery", "CallRecord", "CallRow", "CorruptCache", "RederiveResult", "SchemaTooNew",
+    "CallQuery", "CallRecord", "RawJson", "CallRow", "CorruptCache", "RederiveResult", "SchemaTooNew",
     "Store", "StoreError", "Totals", "UpsertResult", "fts_query",
 ]
 
@@ -37,18 +38,24 @@ class Store(QueriesMixin):
     fails; `SchemaTooNew` when a newer callviewer wrote it) and migrates it to `SCHEMA_VERSION`.
     """
 
-    def __init__(self, path: str | Path, *, check: bool = True, read_only: bool = False) -> None:
-        super().__init__(path, check=check, read_only=read_only)
+    def __init__(
+        self, path: str | Path, *, check: bool = True, read_only: bool = False,
+        check_same_thread: bool = True,
+    ) -> None:
+        super().__init__(path, check=check, read_only=read_only, check_same_thread=check_same_thread)
 
     @classmethod
     def open(cls, path: str | Path, *, check: bool = True) -> Store:
         return cls(path, check=check)
 
     def read_only_clone(self) -> Store:
-        """A new connection to the same file for another thread: cheap (no check, no migration)
-        and read-only (`PRAGMA query_only`)."""
-        return Store(self.path, check=False, read_only=True)
+        """A new read-only connection (`PRAGMA query_only`) to the same file, for another thread.
+
+        Cheap: no check, no migration. It may be created here and used in the worker thread
+        (one thread at a time). Close it when done.
+        """
+        return Store(self.path, check=False, read_only=True, check_same_thread=False)
 
     def clone(self) -> Store:
-        """A new read-write connection to the same file (e.g. for a sync worker thread)."""
-        return Store(self.path, check=False)
+        """A new read-write connection to the same file, e.g. for a sync worker thread."""
+        return Store(self.path, check=False, check_same_thread=False)

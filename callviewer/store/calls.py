@@ -11,7 +11,6 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -89,8 +88,16 @@ def _pack_transcript(turns: list[Turn]) -> str | bytes:
     return text
 
 
+class RawJson(str):
+    """A raw payload already serialized as JSON text (the sync's worker has it at hand), stored
+    as it is instead of being serialized again."""
+
+    __slots__ = ()
+
+
 def _pack_raw(raw: Any) -> bytes:
-    return zlib.compress(dumps(raw).encode("utf-8"), _ZLEVEL)
+    text = raw if isinstance(raw, RawJson) else dumps(raw)
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), _ZLEVEL)
 
 
 def load_json(value: str | bytes | None) -> Any:
@@ -213,24 +220,12 @@ def _data_values(call: Call | None, raw: Any) -> tuple:
     return (dumps(doc), _pack_transcript(call.transcript), _pack_raw(raw), search_text(call))
 
 
-def _data_values_pair(item: tuple[Call | None, Any]) -> tuple:
-    return _data_values(*item)
-
-
 def _chunks(items: list, n: int = _CHUNK) -> Iterator[list]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
 
 
 class CallsMixin(AccountsMixin):
-    _encoder: ThreadPoolExecutor | None = None
-
-    def close(self) -> None:
-        encoder, self._encoder = self._encoder, None
-        if encoder is not None:
-            encoder.shutdown(wait=True)
-        super().close()
-
     # -- writing -----------------------------------------------------------------------------
 
     def upsert_calls(self, account_id: int, records: Iterable[CallRecord]) -> UpsertResult:
@@ -259,7 +254,7 @@ class CallsMixin(AccountsMixin):
                 ):
                     known[pcid] = (rowid, lh, dh, ver)
 
-            # 1. Decide what each record does (cheap), so that encoding can run ahead.
+            # 1. Decide what each record does.
             writes: list[tuple[CallRecord, Call | None, int]] = []
             list_only: dict[str, str] = {}
             for rec in records:
@@ -276,24 +271,23 @@ class CallsMixin(AccountsMixin):
                 if call is not None and call.provider_call_id != pcid:
                     call = _with_id(call, pcid)
                 writes.append((rec, call, version))
+                list_only.pop(pcid, None)  # this write sets list_hash itself
                 list_hash = rec.list_hash if rec.list_hash is not None else (old[1] if old else None)
                 known[pcid] = (old[0] if old else None, list_hash, rec.detail_hash, version)
 
-            # 2. JSON + zlib for the changed calls, in worker threads (zlib and SQLite release the
-            #    GIL, so encoding overlaps with the inserts below).
-            encoded = self._map_encode([(call, rec.raw) for rec, call, _ in writes])
-
-            # 3. Write, in record order.
+            # 2. Write, in record order: `calls` row by row (to learn new rowids), `call_data`
+            #    in multi-row statements at the end.
             rowids: dict[str, int] = {
                 pcid: v[0] for pcid, v in known.items() if v[0] is not None
             }
             data_inserts: dict[int, tuple] = {}
             data_updates: dict[int, tuple] = {}
-            for (rec, call, version), data in zip(writes, encoded):
+            for rec, call, version in writes:
                 pcid = rec.provider_call_id
                 values = _call_values(
                     call, rec.list_hash, rec.detail_hash, version, rec.normalize_error, now
                 )
+                data = _data_values(call, rec.raw)
                 rowid = rowids.get(pcid)
                 if rowid is not None:
                     conn.execute(_UPDATE_CALL, (*values, rowid))
@@ -314,12 +308,17 @@ class CallsMixin(AccountsMixin):
                 )
         return result
 
-    def _map_encode(self, items: list[tuple[Call | None, Any]]) -> Iterator[tuple]:
-        if len(items) < 16:
-            return (_data_values(call, raw) for call, raw in items)
-        if self._encoder is None:
-            self._encoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cv-encode")
-        return self._encoder.map(_data_values_pair, items)
+    def detail_hashes(self, account_id: int, ids: Iterable[str]) -> dict[str, tuple[str | None, int]]:
+        """{provider_call_id: (detail_hash, normalizer_version)} for those of `ids` stored."""
+        out: dict[str, tuple[str | None, int]] = {}
+        with self.snapshot() as conn:
+            for part in _chunks(list(ids)):
+                marks = ", ".join("?" * len(part))
+                for pcid, dh, ver in conn.execute(
+                    "SELECT provider_call_id, detail_hash, normalizer_version FROM calls"
+                    f" WHERE account_id = ? AND provider_call_id IN ({marks})", (account_id, *part)):
+                    out[pcid] = (dh, ver or 0)
+        return out
 
     def known_hashes(self, account_id: int) -> dict[str, tuple[str | None, str | None]]:
         """provider_call_id -> (list_hash, detail_hash) of every call of the account."""
@@ -497,7 +496,9 @@ class CallsMixin(AccountsMixin):
 
 
 _REDERIVE_CALL = (
-    "UPDATE calls SET " + ", ".join(f"{c} = ?" for c in _CALL_COLS[2:-2]) + ", updated_at = ? WHERE id = ?"
+    "UPDATE calls SET "
+    + ", ".join(f"{c} = ?" for c in _CALL_COLS[2:-2])
+    + ", updated_at = ? WHERE id = ?"
 )
 
 

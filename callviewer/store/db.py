@@ -174,13 +174,16 @@ def _migration_1(conn: sqlite3.Connection) -> None:
         CREATE INDEX calls_customer     ON calls (customer_number, id);
         CREATE INDEX calls_summary      ON calls (summary_line, id);
         CREATE INDEX calls_errors       ON calls (account_id) WHERE normalize_error IS NOT NULL;
-        CREATE INDEX calls_provider_id  ON calls (provider_call_id);  -- `calls show ID` without --account
+        CREATE INDEX calls_provider_id  ON calls (provider_call_id);  -- `calls show ID`
 
+        -- prefix '1 2': search-as-you-type ("a*", "ab*") reads one prefix list instead of
+        -- merging the lists of thousands of terms.
         CREATE VIRTUAL TABLE calls_fts USING fts5 (
             search_text,
             content = 'call_data',
             content_rowid = 'id',
-            tokenize = 'unicode61 remove_diacritics 2'
+            tokenize = 'unicode61 remove_diacritics 2',
+            prefix = '1 2'
         );
 
         CREATE TRIGGER call_data_ai AFTER INSERT ON call_data BEGIN
@@ -206,7 +209,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # --------------------------------------------------------------------------------------------
 
 class Database:
-    """One connection to the cache file. Not thread-safe: use it from the thread that opened it."""
+    """One connection to the cache file, for one thread at a time.
+
+    By default only the opening thread may use it; with `check_same_thread=False` it may be
+    handed to another thread (never used by two at once).
+    """
 
     def __init__(
         self,
@@ -214,6 +221,7 @@ class Database:
         *,
         check: bool = True,
         read_only: bool = False,
+        check_same_thread: bool = True,
         _migrations: list[Callable[[sqlite3.Connection], None]] | None = None,
     ) -> None:
         self.path = Path(path)
@@ -224,9 +232,10 @@ class Database:
         try:
             conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                check_same_thread=check_same_thread,
             )
-        except sqlite3.DatabaseError as err:  # e.g. the path is a directory
-            raise CorruptCache(self.path, str(err)) from err
+        except sqlite3.Error as err:  # e.g. the folder cannot be written
+            raise StoreError(f"cannot open the local cache {self.path}: {err}") from err
         self._conn: sqlite3.Connection | None = conn
         try:
             self._setup(migrations, check=check)
@@ -260,7 +269,7 @@ class Database:
         except sqlite3.DatabaseError as err:
             if _is_corruption(err):
                 raise CorruptCache(self.path, str(err)) from err
-            raise
+            raise StoreError(f"cannot open the local cache {self.path}: {err}") from err
 
     #: What the check on open covers: the small tables every screen reads (and their indexes).
     #: The bulk (call_data, the FTS index: ~95% of a big file) takes seconds to check, so it is
@@ -272,7 +281,9 @@ class Database:
         if full:
             targets: tuple[str | None, ...] = (None,)
         else:
-            present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            present = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
             targets = tuple(t for t in self.OPEN_CHECK_TABLES if t in present) or (None,)
         problems: list[str] = []
         for table in targets:

@@ -95,6 +95,11 @@ _ROW_COLS = (
     " normalize_error"
 )
 
+_FROM_ROW = object()  # marks "the sort value is read from each row"
+
+#: A search matching at least this many calls (and 5% of them) is run as an index walk.
+_BROAD_MATCHES = 2000
+
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -150,7 +155,7 @@ class _Where:
 
 
 class QueriesMixin(CallsMixin):
-    def _where(self, q: CallQuery) -> _Where:
+    def _where(self, q: CallQuery, *, ordered: bool = False) -> _Where:
         w = _Where()
         if not q.include_errors:
             w.add("normalize_error IS NULL")
@@ -180,8 +185,25 @@ class QueriesMixin(CallsMixin):
         if q.search:
             match = fts_query(q.search)
             if match is not None:
-                w.add("id IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?)", match)
+                # Few matches: SQLite looks each matching row up and sorts them (fast).
+                # Many matches (a short prefix): walk the sort index instead and test each row
+                # against the match set (the unary + keeps SQLite from driving by rowid).
+                probe = ordered and self._broad_match(match)
+                w.add(
+                    f"{'+' if probe else ''}id IN"
+                    " (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?)",
+                    match,
+                )
         return w
+
+    def _broad_match(self, match: str) -> bool:
+        n = self.conn.execute(
+            "SELECT count(*) FROM calls_fts WHERE calls_fts MATCH ?", (match,)
+        ).fetchone()[0]
+        if n < _BROAD_MATCHES:
+            return False
+        rows = self.conn.execute("SELECT max(id) FROM calls").fetchone()[0] or 0
+        return n * 20 >= rows
 
     @staticmethod
     def _sort_column(q: CallQuery) -> str | None:
@@ -200,7 +222,7 @@ class QueriesMixin(CallsMixin):
     ) -> tuple[list[tuple], list[Any]]:
         """Rows (`cols`) in the query's order after the cursor, and each row's sort value."""
         column = self._sort_column(q)
-        w = self._where(q)
+        w = self._where(q, ordered=True)
         desc = bool(q.descending)
         op, direction = ("<", "DESC") if desc else (">", "ASC")
         n = -1 if limit is None else max(int(limit), 0)
@@ -243,36 +265,35 @@ class QueriesMixin(CallsMixin):
         # Non-NULL values: first the rest of the cursor's tie group (`col = v AND id op rid`),
         # then the values beyond it (`col op v`); then the NULLs (by id). Each part is a plain
         # range on the (col, id) index, which SQLite walks in order and stops after LIMIT rows.
-        # (A row value `(col, id) > (?, ?)` is only ranged on `col` when id is the rowid.)
-        after_value = None if after is None else after[0]
-        parts: list[tuple[list[str], list[Any], str, bool]] = []
+        # (A row value `(col, id) > (?, ?)` would only be ranged on `col`: id is the rowid.)
+        by_value = f"{column} {direction}, id {direction}"
+        by_id = f"id {direction}"
+        parts: list[tuple[list[str], list[Any], str, Any]]  # where, params, order, sort value
         if after is None:
-            parts.append(([f"{column} IS NOT NULL"], [], f"{column} {direction}, id {direction}", True))
-        elif after_value is not None:
-            parts.append(([f"{column} = ?", f"id {op} ?"], [after_value, after[1]],
-                          f"id {direction}", False))
-            parts.append(([f"{column} {op} ?"], [after_value],
-                          f"{column} {direction}, id {direction}", True))
-        null_part = [f"{column} IS NULL"], [], f"id {direction}", False
-        if after is not None and after_value is None:
-            null_part = [f"{column} IS NULL", f"id {op} ?"], [after[1]], f"id {direction}", False
-        parts.append(null_part)
-        for extra, params, order, keyed in parts:
-            if keyed:
-                got = run(
-                    f"SELECT {cols}, {column} FROM calls WHERE {w.text(*extra)}"
-                    f" ORDER BY {order} LIMIT ?",
-                    [*w.params, *params, room()],
-                )
+            parts = [
+                ([f"{column} IS NOT NULL"], [], by_value, _FROM_ROW),
+                ([f"{column} IS NULL"], [], by_id, None),
+            ]
+        elif after[0] is not None:
+            value, rowid = after[0], after[1]
+            parts = [
+                ([f"{column} = ?", f"id {op} ?"], [value, rowid], by_id, value),
+                ([f"{column} {op} ?"], [value], by_value, _FROM_ROW),
+                ([f"{column} IS NULL"], [], by_id, None),
+            ]
+        else:
+            parts = [([f"{column} IS NULL", f"id {op} ?"], [after[1]], by_id, None)]
+        for where, params, order, value in parts:
+            select = f"{cols}, {column}" if value is _FROM_ROW else cols
+            got = run(
+                f"SELECT {select} FROM calls WHERE {w.text(*where)} ORDER BY {order} LIMIT ?",
+                [*w.params, *params, room()],
+            )
+            if value is _FROM_ROW:
                 rows.extend(r[:-1] for r in got)
                 keys.extend(r[-1] for r in got)
             else:
-                got = run(
-                    f"SELECT {cols} FROM calls WHERE {w.text(*extra)} ORDER BY {order} LIMIT ?",
-                    [*w.params, *params, room()],
-                )
                 rows.extend(got)
-                value = None if extra[0].endswith("IS NULL") else after_value
                 keys.extend([value] * len(got))
             if room() == 0:
                 break

@@ -138,7 +138,8 @@ def test_interrupted_sync_resumes_without_duplicates(core, provider):
             if p.done >= 10:
                 stop.set()
 
-        sim.faults.add(provider, "slow", times=None, delay=0.05)
+        # slow enough that the sync is cancelled with pages or details still to fetch
+        sim.faults.add(provider, "slow", times=None, delay=0.05 if provider == "atlas" else 0.3)
         task = asyncio.create_task(core.sync(acc, on_progress=progress))
         await asyncio.wait_for(stop.wait(), 60)
         task.cancel()
@@ -159,32 +160,43 @@ def test_interrupted_sync_resumes_without_duplicates(core, provider):
         if provider == "atlas":  # details already stored are not fetched again
             assert sim.count("atlas", r"/call/[^/?]+$") == report.new
 
-    with Simulator(calls_per_provider=250, seed=5).start() as sim:
+    with Simulator(calls_per_provider=450, seed=5).start() as sim:
         asyncio.run(go(sim))
 
 
-def test_a_payload_that_cannot_be_normalized_is_kept_and_reported(core, sim, monkeypatch):
+def test_a_payload_that_cannot_be_normalized_is_kept_and_reported(profile, sim, monkeypatch):
+    from callviewer import normalize as normalizers
+    from callviewer.core import Core
+    from callviewer.secrets import MemoryKeyStore
+    from tests.conftest import FAST_RETRY
+
+    bad = sim.call_ids("vatel")[3]
+    original = normalizers.normalize
+
+    def flaky(provider, raw):
+        if raw.get("id") == bad:
+            raise NormalizeError(bad, "unreadable transcript")
+        return original(provider, raw)
+
+    monkeypatch.setattr(normalizers, "normalize", flaky)  # seen by the in-process (thread) writer
+    core = Core.open(profile, MemoryKeyStore(), client_kw={"retry": FAST_RETRY}, sync_worker="thread")
+
     async def go():
         acc = await _add(core, sim, "vatel")
-        bad = sim.call_ids("vatel")[3]
-        from callviewer.providers.vatel import VatelAdapter
-
-        original = VatelAdapter.normalize
-
-        def flaky(self, raw):
-            if raw.get("id") == bad:
-                raise NormalizeError(bad, "unreadable transcript")
-            return original(self, raw)
-
-        monkeypatch.setattr(VatelAdapter, "normalize", flaky)
         report = await core.sync(acc)
         assert report.state == "partial"
         assert [i for i, _ in report.failed] == [bad]
         stored = set(_stored_ids(core, acc))
         assert bad not in stored and len(stored) == len(sim.call_ids("vatel")) - 1
         assert core.store.normalize_errors(acc.id) and core.store.normalize_errors(acc.id)[0][0] == bad
+        # kept raw: a later normalizer can re-derive it
+        raw = core.stored_raw(acc, bad)
+        assert raw and raw["id"] == bad
 
-    asyncio.run(go())
+    try:
+        asyncio.run(go())
+    finally:
+        core.close()
 
 
 def test_one_missing_call_does_not_stop_the_sync(core, sim):

@@ -1,0 +1,193 @@
+"""The sync's writer: parse, normalize, fingerprint and store batches of fetched calls.
+
+Per call, this costs more CPU than fetching it (JSON, the normalizer, serializing, the FTS index),
+and Python runs one thread at a time: done beside the HTTP client, it would double a sync's time,
+and in the window it would stutter the UI. So the sync hands the response bodies, as bytes, to a
+worker process (`process_executor`) with its own connection to the cache; SQLite's WAL lets the
+window read meanwhile. A thread executor runs the very same code in-process (tests use it).
+
+A job names calls either by a list page body and an index into its items (providers whose list
+items are full calls) or by a detail body. Items stored unchanged are skipped before they are
+normalized: the fingerprint is taken over one serialization of the raw object, which is also what
+is stored, so nothing is serialized twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WriteJob:
+    db_path: str
+    account_id: int
+    account_name: str
+    provider: str
+    #: list page bodies referenced by `items`
+    pages: list[bytes] = field(default_factory=list)
+    #: detail bodies referenced by `items`
+    details: list[bytes] = field(default_factory=list)
+    #: (call id, page number or -1 for a detail, index, list hash or None)
+    items: list[tuple[str, int, int, str | None]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass
+class BatchResult:
+    count: int
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    high_ts: float | None = None
+
+
+def canonical(raw: Any) -> str:
+    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _call_ts(call) -> float | None:
+    for value in (call.started_at, call.created_at):
+        if value:
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+    return None
+
+
+# One store connection per (process, thread, file): the worker keeps it between jobs.
+_stores: dict[tuple[int, int, str], Any] = {}
+_lock = threading.Lock()
+
+
+def _store_for(db_path: str):
+    from callviewer.store import Store
+
+    key = (os.getpid(), threading.get_ident(), db_path)
+    with _lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = Store(db_path, check=False)
+    return store
+
+
+def close_stores() -> None:
+    """Close this thread's connections (for thread executors; a worker process just exits)."""
+    me = (os.getpid(), threading.get_ident())
+    with _lock:
+        for key in [k for k in _stores if k[:2] == me]:
+            _stores.pop(key).close()
+
+
+def write_job(job: WriteJob) -> BatchResult:
+    """Runs in the worker: everything between a response body and a stored row."""
+    from callviewer.errors import CallviewerError, NormalizeError
+    from callviewer.normalize import NORMALIZER_VERSION, normalize
+    from callviewer.providers import adapter_class, page_parser
+    from callviewer.store import CallRecord, RawJson
+
+    store = _store_for(job.db_path)
+    parse_page, parse_detail = page_parser(job.provider)
+    # Providers whose list items are full calls fingerprint them by one serialization; a detail
+    # of theirs (an unsettled call read again) must be fingerprinted the same way.
+    list_complete = adapter_class(job.provider).lists_full_calls
+    out = BatchResult(count=len(job.items))
+    pages: dict[int, list[dict]] = {}
+    prepared: list[tuple[str, Any, str, str, str | None]] = []
+    for call_id, page_no, index, list_hash in job.items:
+        try:
+            if page_no >= 0:
+                if page_no not in pages:
+                    pages[page_no] = parse_page(json.loads(job.pages[page_no]))
+                raw = pages[page_no][index]
+            else:
+                raw = parse_detail(json.loads(job.details[index]), call_id)
+        except (CallviewerError, ValueError, IndexError) as e:
+            out.failed.append((call_id, f"unreadable payload ({type(e).__name__})"))
+            continue
+        if page_no < 0 and not list_complete:
+            # the body is the call object itself: store it as sent, no second serialization
+            text = job.details[index].decode("utf-8", "replace")
+        else:
+            text = canonical(raw)
+        h = digest(text)
+        prepared.append((call_id, raw, text, h, list_hash if list_hash is not None else (h if page_no >= 0 else None)))
+
+    known = store.detail_hashes(job.account_id, [p[0] for p in prepared])
+    records = []
+    for call_id, raw, text, h, list_hash in prepared:
+        old = known.get(call_id)
+        if old is not None and old[0] == h and old[1] >= NORMALIZER_VERSION and list_hash in (None, h):
+            out.unchanged += 1
+            continue
+        call = None
+        error = None
+        try:
+            call = normalize(job.provider, raw)
+        except NormalizeError as e:
+            error = str(e)
+        except Exception as e:  # a normalizer bug must not stop the sync either
+            log.exception("normalizer crashed on %s call %s", job.provider, call_id)
+            error = f"could not be read ({type(e).__name__})"
+        if call is not None:
+            call.account = job.account_name
+            ts = _call_ts(call)
+            if ts is not None and (out.high_ts is None or ts > out.high_ts):
+                out.high_ts = ts
+        else:
+            out.failed.append((call_id, error or "could not be read"))
+        records.append(CallRecord(provider_call_id=call_id, raw=RawJson(text), call=call,
+                                  list_hash=list_hash, detail_hash=h, normalize_error=error,
+                                  normalizer_version=NORMALIZER_VERSION))
+    result = store.upsert_calls(job.account_id, records)
+    out.new += result.new
+    out.updated += result.updated
+    out.unchanged += result.unchanged
+    return out
+
+
+#: Worker processes: two keep up with the fetching on a 2-core machine (one does not).
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+def _worker_init(logs_dir: str | None) -> None:
+    from callviewer.logs import setup_logging
+
+    setup_logging(Path(logs_dir) if logs_dir else None)
+    # import now, while the sync is still listing, rather than with the first batch
+    import callviewer.normalize  # noqa: F401
+    import callviewer.providers  # noqa: F401
+    import callviewer.store  # noqa: F401
+
+
+def _ready() -> bool:
+    return True
+
+
+def process_executor(logs_dir: Path | None = None) -> Executor:
+    """One worker process (spawned: safe with threads, Qt and PyInstaller's frozen apps)."""
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx, initializer=_worker_init,
+                               initargs=(str(logs_dir) if logs_dir else None,))
+    for _ in range(WORKERS):
+        pool.submit(_ready)  # start the processes now: they spawn while the first pages arrive
+    return pool
