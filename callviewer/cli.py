@@ -287,11 +287,21 @@ class Cli:
         a = self.args
         store = self.core.store
         query = self._query()
+        if a.json and not a.full:
+            # The stored JSON is the contract's object without "account": print it as it is,
+            # one object per line, so thousands of calls take milliseconds, not seconds.
+            docs = store.list_docs(query, limit=a.limit)
+            w = self.out.write
+            w("[")
+            for i, (name, doc) in enumerate(docs):
+                w(("\n" if i == 0 else ",\n") + '{"account":' + json.dumps(name, ensure_ascii=False)
+                  + ("," + doc[1:] if doc != "{}" else "}"))
+            w("\n]\n" if docs else "]\n")
+            return 0
         calls = store.list_calls(query, limit=a.limit)
         if a.json:
-            if a.full:
-                calls = [store.get_call(c.provider_call_id, c.account) for c in calls]
-            _print_json([c.to_dict(transcript=a.full) for c in calls], self.out)
+            calls = [store.get_call(c.provider_call_id, c.account) for c in calls]
+            _print_json([c.to_dict(transcript=True) for c in calls], self.out)
             return 0
         rows = [("STARTED", "ACCOUNT", "DIR", "NUMBER", "DUR", "STATUS", "COST", "CALL ID", "SUMMARY")]
         for c in calls:

@@ -322,15 +322,19 @@ class QueriesMixin(CallsMixin):
         next_after = (keys[-1], rows[-1].rowid) if rows and len(rows) >= limit else None
         return rows, next_after
 
-    def list_calls(self, query: CallQuery | None = None, limit: int | None = None) -> list[Call]:
-        """Calls without transcripts, in the query's order (newest first by default)."""
+    def list_docs(self, query: CallQuery | None = None, limit: int | None = None) -> list[tuple[str, str]]:
+        """(account name, normalized call JSON without account and transcript), in the query's order.
+
+        The stored JSON as it is: the command line prints thousands of these without decoding
+        them. A call that could not be normalized (include_errors) gives a minimal object.
+        """
         query = query or CallQuery()
         with self.snapshot() as conn:
             ids, _ = self._walk(query, None, limit, "id")
             accounts = {
                 r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, name, provider FROM accounts")
             }
-            found: dict[int, Call] = {}
+            found: dict[int, tuple[str, str]] = {}
             flat = [i[0] for i in ids]
             for start in range(0, len(flat), 500):
                 part = flat[start:start + 500]
@@ -341,13 +345,21 @@ class QueriesMixin(CallsMixin):
                     part,
                 ):
                     name, provider = accounts.get(account_id, ("", ""))
-                    if doc is None:  # a call that could not be normalized (include_errors)
-                        call = Call(provider=provider, provider_call_id=pcid)
-                    else:
-                        call = Call.from_dict(json.loads(doc))
-                    call.account = name
-                    found[rowid] = call
+                    if doc is None:
+                        minimal = Call(provider=provider, provider_call_id=pcid).to_dict(transcript=False)
+                        minimal.pop("account")
+                        doc = json.dumps(minimal, ensure_ascii=False)
+                    found[rowid] = (name, doc)
         return [found[i] for i in flat if i in found]
+
+    def list_calls(self, query: CallQuery | None = None, limit: int | None = None) -> list[Call]:
+        """Calls without transcripts, in the query's order (newest first by default)."""
+        calls = []
+        for name, doc in self.list_docs(query, limit):
+            call = Call.from_dict(json.loads(doc))
+            call.account = name
+            calls.append(call)
+        return calls
 
     def count(self, query: CallQuery | None = None) -> int:
         w = self._where(query or CallQuery())
