@@ -170,10 +170,15 @@ class Cli:
     @property
     def core(self):
         if self._core is None:
-            from callviewer.core import Core
+            from callviewer.core import open_core
+            from callviewer.logs import setup_logging
             from callviewer.profile import Profile
 
-            self._core = Core.open(Profile.open(getattr(self.args, "profile", None)))
+            profile = Profile.open(getattr(self.args, "profile", None))
+            setup_logging(profile.logs_dir, debug=getattr(self.args, "debug", False))
+            self._core, notice = open_core(profile)
+            if notice:
+                print(f"{PROG}: {notice}", file=self.err)
         return self._core
 
     def close(self) -> None:
@@ -433,9 +438,6 @@ def run_cli(argv: list[str], *, out: TextIO | None = None, err: TextIO | None = 
 
 
 def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from callviewer.logs import setup_logging
-
-    debug = getattr(args, "debug", False)
     cli = Cli(args, out, err, stdin)
     handlers = {
         ("accounts", "add"): cli.accounts_add, ("accounts", "list"): cli.accounts_list,
@@ -446,7 +448,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
     handler = handlers[(args.command, getattr(args, "action", None))]
     try:
         if args.command != "simulate":
-            setup_logging(cli.core.profile.logs_dir, debug=debug)
+            cli.core  # opens the profile (and its log) first  # noqa: B018
         log.info("command: %s %s", args.command, getattr(args, "action", "") or "")
         return handler()
     except CallviewerError as e:

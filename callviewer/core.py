@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from callviewer.profile import Profile
 from callviewer.providers import adapter_class, default_base_url, make_adapter
 from callviewer.providers.base import ProviderAdapter
 from callviewer.secrets import KeyStore, OsKeyStore, Secret
-from callviewer.store import Store
+from callviewer.store import CorruptCache, Store
 from callviewer.sync import SyncProgress, SyncReport, sync_account
 from callviewer.writer import process_executor
 
@@ -236,3 +238,31 @@ def _file_stem(call_id: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", call_id)[:60]
     digest = hashlib.sha1(call_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{safe}-{digest}"
+
+
+def move_corrupt_cache(db_path: Path, now: datetime | None = None) -> Path:
+    """Moves a damaged cache file (and its -wal/-shm) aside as `<name>.corrupt-YYYYmmdd-HHMMSS`."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = db_path.with_name(f"{db_path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = db_path.with_name(f"{db_path.name}.corrupt-{stamp}-{n}")
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(db_path) + suffix)
+        if src.exists():
+            os.replace(src, Path(str(target) + suffix))
+    return target
+
+
+def open_core(profile: Profile, keys: KeyStore | None = None, **kw: Any) -> tuple[Core, str | None]:
+    """Opens the profile's core; a damaged cache is moved aside and a fresh one created. Returns
+    the core and, in that case, the notice to show."""
+    try:
+        return Core.open(profile, keys, **kw), None
+    except CorruptCache as e:
+        log.error("%s; moving it aside", e)
+        moved = move_corrupt_cache(profile.db_path)
+        core = Core.open(profile, keys, **kw)
+        return core, (f"The local cache was damaged ({e.detail}). It was moved aside as {moved.name} "
+                      "and a fresh one was created; a sync will rebuild it.")

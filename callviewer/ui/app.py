@@ -14,21 +14,21 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
 
 from callviewer import __version__
-from callviewer.core import Core
+from callviewer.core import Core, open_core
 from callviewer.errors import CallviewerError
 from callviewer.logs import setup_logging
 from callviewer.profile import APP_ID, APP_NAME, Profile
 from callviewer.secrets import KeyStore, MemoryKeyStore, OsKeyStore, Secret
-from callviewer.store import CorruptCache
 
 if TYPE_CHECKING:
     from callviewer.simulator import Simulator
@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 DEMO_SEED = 20240501
 DEMO_CALLS_PER_PROVIDER = 150
 DEMO_ACCOUNTS = (("Atlas demo", "atlas"), ("Callab demo", "callab"), ("Vatel demo", "vatel"))
+#: Set (to anything but "" or "0") by bench/bench_window.py: once the first call rows have been
+#: painted, print `first-rows <seconds since the process started>` to stderr and quit.
+BENCH_STARTUP_ENV = "CALLVIEWER_BENCH_STARTUP"
 
 
 def create_window(core: Core, settings: QSettings, *, demo: bool = False) -> MainWindow:
@@ -51,34 +54,6 @@ def create_window(core: Core, settings: QSettings, *, demo: bool = False) -> Mai
 
 def settings_for(profile: Profile) -> QSettings:
     return QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
-
-
-def move_corrupt_cache(db_path: Path, now: datetime | None = None) -> Path:
-    """Moves a damaged cache file (and its -wal/-shm) aside as `<name>.corrupt-YYYYmmdd-HHMMSS`."""
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target = db_path.with_name(f"{db_path.name}.corrupt-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = db_path.with_name(f"{db_path.name}.corrupt-{stamp}-{n}")
-    for suffix in ("", "-wal", "-shm"):
-        src = Path(str(db_path) + suffix)
-        if src.exists():
-            os.replace(src, Path(str(target) + suffix))
-    return target
-
-
-def open_core(profile: Profile, keys: KeyStore, **kw) -> tuple[Core, str | None]:
-    """Opens the profile's core; a damaged cache is moved aside and a fresh one created. Returns
-    the core and, in that case, the notice to show."""
-    try:
-        return Core.open(profile, keys, **kw), None
-    except CorruptCache as e:
-        log.error("%s; moving it aside", e)
-        moved = move_corrupt_cache(profile.db_path)
-        core = Core.open(profile, keys, **kw)
-        return core, (f"The local cache was damaged ({e.detail}). It was moved aside as {moved.name} "
-                      "and a fresh one was created; a sync will rebuild it.")
 
 
 def _make_app() -> QApplication:
@@ -179,6 +154,8 @@ def _run_loop(app: QApplication, core: Core, settings: QSettings, *, demo: bool,
     ticker.start(300)
     ticker.timeout.connect(lambda: None)
 
+    if os.environ.get(BENCH_STARTUP_ENV, "") not in ("", "0"):
+        _FirstRowsProbe(window, app)
     window.show()
     if demo and sim is not None:
         loop.call_soon(lambda: window._keep(asyncio.ensure_future(_start_demo(window, core, sim))))
@@ -189,6 +166,43 @@ def _run_loop(app: QApplication, core: Core, settings: QSettings, *, demo: bool,
             t.cancel()
     ticker.stop()
     return 0
+
+
+def seconds_since_process_start() -> float | None:
+    """How long this process has been running (Linux: /proc/self/stat, 10 ms ticks); None
+    where that cannot be read."""
+    try:
+        with open("/proc/self/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time since boot
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+class _FirstRowsProbe(QObject):
+    """The startup benchmark's probe (see BENCH_STARTUP_ENV): watches the call list's viewport
+    and, after the first paint that has rows to show, reports and quits."""
+
+    def __init__(self, window: MainWindow, app: QApplication) -> None:
+        super().__init__(window)
+        self._window = window
+        self._app = app
+        self._seen = False
+        window.table.viewport().installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (not self._seen and event.type() == QEvent.Type.Paint
+                and self._window.call_model.rowCount() > 0):
+            self._seen = True
+            QTimer.singleShot(0, self._report)  # runs once this paint has been done
+        return False
+
+    def _report(self) -> None:
+        t = seconds_since_process_start()
+        print(f"first-rows {t:.3f}" if t is not None else "first-rows nan", file=sys.stderr, flush=True)
+        self._window.table.viewport().removeEventFilter(self)
+        self._app.quit()
 
 
 async def _start_demo(window: MainWindow, core: Core, sim: Simulator) -> None:

@@ -22,7 +22,8 @@ from callviewer.profile import Profile
 from callviewer.secrets import MemoryKeyStore, OsKeyStore, Secret
 from callviewer.store import CallRecord, Store
 from callviewer.ui.accountdialog import CONNECTED_TEXT, AccountDialog
-from callviewer.ui.app import create_window, move_corrupt_cache, open_core
+from callviewer.core import move_corrupt_cache, open_core
+from callviewer.ui.app import create_window
 from callviewer.ui.mainwindow import MainWindow, widget_owns_key
 from callviewer.ui.models.sidebar import AccountNameRole, NodeKindRole
 from callviewer.ui.player import LOADING_TEXT, NO_RECORDING_TEXT
@@ -573,3 +574,57 @@ def test_add_account_dialog_stores_the_key_in_a_real_secret_service(qtbot, tmp_p
         close_window(qtbot, w)
         keys.delete("Atlas real keyring")
         core.close()
+
+
+def test_default_layout_fits_the_list_at_1440(qtbot, window, synced):
+    from callviewer.ui.models.calls import COL
+
+    window.resize(1440, 900)
+    qtbot.waitUntil(lambda: window.width() == 1440)
+    qtbot.wait(20)
+    t = window.table
+    shown = ("started", "account", "direction", "customer_number", "duration", "status", "cost",
+             "summary")
+    for key in shown:
+        assert t.is_column_visible(key) and t.columnWidth(COL[key]) > 0, key
+    assert not t.is_column_visible("ended_reason") and not t.is_column_visible("agent")
+    assert t.horizontalScrollBar().maximum() == 0  # no horizontal scrolling
+    assert t.columnWidth(COL["summary"]) >= 100  # the stretched Summary has room
+    # the panes: a narrower detail pane than the list; the player fits it
+    sizes = window.main_splitter.sizes()
+    assert sizes[1] > sizes[2] >= window.player.minimumSizeHint().width()
+    # account labels are not cut: each line fits the sidebar's row
+    fm = window.sidebar.fontMetrics()
+    for name in synced:
+        index = window.sidebar_model.index_for_account(name)
+        rect = window.sidebar.visualRect(index)
+        first, second = index.data().split("\n")
+        assert rect.left() + fm.horizontalAdvance(first) < window.sidebar.viewport().width(), first
+        one_line = window.sidebar.visualRect(window.sidebar_model.all_calls_index()).height()
+        assert rect.height() >= one_line + 8  # the state has a line of its own
+
+
+def test_filter_bar_and_player_are_compact_in_the_window(qtbot, window, synced):
+    bar = window.filter_bar
+    assert not bar.date_from.isVisible() and not bar.clear_button.isVisible()
+    bar.set_search("hello")
+    assert bar.clear_button.isVisible()
+    bar.clear()
+    assert not bar.clear_button.isVisible()
+    p = window.player
+    assert p.save_button.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
+    assert p.save_button.toolTip() and p.save_button.accessibleName()
+
+
+def test_header_shows_agent_and_campaign_names(qtbot, window, synced, wcore):
+    names = {d.id: d.name for a in wcore.store.accounts() for d in wcore.store.directories(a.id)
+             if d.name}
+    model = window.call_model
+    row = next(r for r in range(model.rowCount())
+               if model.call_row(r).agent_id in names or model.call_row(r).campaign_id in names)
+    select_row(qtbot, window, row)
+    call = window.current_call()
+    if call.agent_id in names:
+        assert window.header.text("agent") == names[call.agent_id]
+    if call.campaign_id in names:
+        assert window.header.text("campaign") == names[call.campaign_id]
