@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import json
 import logging
@@ -19,7 +20,6 @@ from callviewer import __version__
 from callviewer.domain import PROVIDER_NAMES, Call
 from callviewer.errors import CallviewerError, UsageError
 from callviewer.secrets import Secret
-from callviewer.sync import SyncProgress, SyncReport, jsonable
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +245,8 @@ class Cli:
     # sync -------------------------------------------------------------------------------------
 
     def sync(self) -> int:
+        from callviewer.sync import SyncReport, jsonable
+
         core = self.core
         accounts = core.accounts_named(self.args.names)
         if not accounts:
@@ -397,11 +399,11 @@ class _ProgressLine:
     def __init__(self, err: TextIO) -> None:
         self.err = err
         self.tty = err.isatty()
-        self.state: dict[str, SyncProgress] = {}
+        self.state: dict = {}  # account -> its latest SyncProgress
         self.last = 0.0
 
-    def update(self, p: SyncProgress) -> None:
-        self.state[p.account] = SyncProgress(p.account, p.phase, p.listed, p.done, p.total)
+    def update(self, p) -> None:
+        self.state[p.account] = dataclasses.replace(p)
         now = time.monotonic()
         if now - self.last < (0.2 if self.tty else 2.0) and p.phase != "done":
             return

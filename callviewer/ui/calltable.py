@@ -4,17 +4,25 @@
 wrap, SQL sorting through `CallTableModel.sort()`, one paint-only delegate (the status dot), no
 per-row widgets, and no type-ahead search (it would walk every row). End / Ctrl+End jump to the
 true last row through `CallTableModel.fetch_all()`.
+
+Columns: by default the list shows Started, Account, Direction, Customer number, Duration, Status,
+Cost and a stretched Summary, which fit beside the sidebar and the detail pane on a 1440 px wide
+screen; "Ended reason" and "Agent / campaign" (also in the detail header) are hidden until chosen
+in the header's context menu. Widths, order, hidden columns and sort are saved with
+`header_state()`.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -139,18 +147,22 @@ class CallListFooter(QWidget):
         return self._label.text()
 
 
-#: Default column widths, as sample texts measured with the view's font (Summary stretches).
-_WIDTH_SAMPLES = {
-    "started": "2024-05-01 12:00__",
-    "account": "production__",
-    "direction": "↗ outbound__",
-    "customer_number": "+1 555 123 4567__",
-    "duration": "12:34__",
-    "status": "●_in-progress__",
-    "ended_reason": "customer-ended-call__",
-    "cost": "$0.1234__",
-    "agent": "Front desk · Spring__",
+#: Default column widths in pixels for a 14 px high font (9 pt Sans), scaled with the view's font;
+#: never narrower than the column's title. Summary stretches.
+DEFAULT_WIDTHS = {
+    "started": 125,
+    "account": 100,
+    "direction": 85,
+    "customer_number": 120,
+    "duration": 55,
+    "status": 95,
+    "ended_reason": 130,
+    "cost": 70,
+    "agent": 110,
 }
+_REFERENCE_LINE_PX = 14
+#: Hidden until chosen in the header's context menu (the detail header shows both).
+DEFAULT_HIDDEN = ("ended_reason", "agent")
 
 
 class CallTableView(QTableView):
@@ -188,6 +200,8 @@ class CallTableView(QTableView):
         hh.setTextElideMode(Qt.TextElideMode.ElideRight)
         hh.setSortIndicatorShown(True)
         hh.setSortIndicator(COL["started"], Qt.SortOrder.DescendingOrder)
+        hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._header_menu)
         self.setItemDelegateForColumn(COL["status"], StatusDotDelegate(self))
 
     # -- model -------------------------------------------------------------------------------
@@ -235,11 +249,55 @@ class CallTableView(QTableView):
         if model is not None:
             self._show_sort(model)
 
+    def default_width(self, key: str) -> int:
+        """The default width of a column (see DEFAULT_WIDTHS)."""
+        hh = self.horizontalHeader()
+        scale = self.fontMetrics().height() / _REFERENCE_LINE_PX
+        title = hh.model().headerData(COL[key], Qt.Orientation.Horizontal) if hh.model() else None
+        margin = 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, hh) + 4
+        floor = hh.fontMetrics().horizontalAdvance(str(title)) + margin if title else 0
+        return max(round(DEFAULT_WIDTHS[key] * scale), floor)
+
     def _set_default_widths(self) -> None:
-        fm = self.fontMetrics()
-        for key, sample in _WIDTH_SAMPLES.items():
-            self.setColumnWidth(COL[key], fm.horizontalAdvance(sample))
+        for key in DEFAULT_WIDTHS:
+            self.setColumnWidth(COL[key], self.default_width(key))
+        for key in DEFAULT_HIDDEN:
+            self.setColumnHidden(COL[key], True)
         self._widths_set = True
+
+    # -- columns -----------------------------------------------------------------------------
+
+    def column_menu(self) -> QMenu:
+        """A menu of checkable column names (the header's context menu). The last visible column
+        cannot be hidden."""
+        menu = QMenu(self)
+        menu.setTitle("Columns")
+        hh = self.horizontalHeader()
+        visible = [c for c in range(len(COLUMNS)) if not hh.isSectionHidden(c)]
+        for col in sorted(range(len(COLUMNS)), key=hh.visualIndex):
+            key, title = COLUMNS[col]
+            act = menu.addAction(title)
+            act.setCheckable(True)
+            act.setChecked(not hh.isSectionHidden(col))
+            act.setEnabled(not (visible == [col]))
+            act.toggled.connect(lambda on, k=key: self.set_column_visible(k, on))
+        return menu
+
+    def _header_menu(self, pos: QPoint) -> None:
+        menu = self.column_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.horizontalHeader().viewport().mapToGlobal(pos))
+
+    def set_column_visible(self, key: str, visible: bool) -> None:
+        """Shows or hides a column (by its key in COLUMNS); a shown column gets at least its
+        default width back."""
+        col = COL[key]
+        self.setColumnHidden(col, not visible)
+        if visible and key in DEFAULT_WIDTHS and self.columnWidth(col) < 20:
+            self.setColumnWidth(col, self.default_width(key))
+
+    def is_column_visible(self, key: str) -> bool:
+        return not self.isColumnHidden(COL[key])
 
     # -- current row -------------------------------------------------------------------------
 

@@ -6,8 +6,10 @@ sent is shown as plain text (labels use `Qt.PlainText`, tables and text edits ar
 
 from __future__ import annotations
 
+import html
 import json
 import math
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,10 +27,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -38,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from callviewer.domain import COST_COUNTS, COST_PARTS, Call
+from callviewer.ui.models.calls import short_id
 from callviewer.ui.transcript import format_offset
 
 __all__ = [
@@ -121,6 +126,13 @@ def _plain_label(text: str = "", parent: QWidget | None = None, *, selectable: b
     return label
 
 
+def _escaped_tip(text: str) -> str:
+    """A tool tip that shows `text` literally (Qt renders tool tips that look like markup)."""
+    if not text:
+        return ""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
 def _muted(label: QLabel) -> QLabel:
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     return label
@@ -198,7 +210,11 @@ class CollapsibleSection(QWidget):
 
 # -- header -------------------------------------------------------------------------------------
 class CallHeader(QWidget):
-    """Who, when, how long, how it ended, what it cost: a compact grid of plain labels."""
+    """Who, when, how long, how it ended, what it cost: a compact grid of plain labels.
+
+    Agents and campaigns show by name when `set_directory_names()` knows it, else by a short id;
+    the full id is in the value's tool tip (escaped, never rendered as markup).
+    """
 
     FIELDS = (
         ("number", "Number"), ("direction", "Direction"),
@@ -208,6 +224,18 @@ class CallHeader(QWidget):
         ("agent", "Agent"), ("campaign", "Campaign"),
     )
 
+    #: (row, column pair) of each field; pair None: the value spans the whole row (the values
+    #: that are often long, so that a narrow pane does not wrap them).
+    LAYOUT = {
+        "number": (0, 0), "direction": (0, 1),
+        "started": (1, None),
+        "duration": (2, 0), "status": (2, 1),
+        "cost": (3, 0), "ended_reason": (3, 1),
+        "account": (4, None),
+        "agent": (5, None),
+        "campaign": (6, None),
+    }
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         grid = QGridLayout(self)
@@ -215,23 +243,44 @@ class CallHeader(QWidget):
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(2)
         self.values: dict[str, QLabel] = {}
-        for i, (key, caption) in enumerate(self.FIELDS):
-            r, c = divmod(i, 2)
+        top_right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+        for key, caption in self.FIELDS:
+            r, pair = self.LAYOUT[key]
             cap = _muted(_plain_label(caption, self, selectable=False))
             val = _plain_label(DASH, self, wrap=True)
             val.setMinimumWidth(40)
             val.setObjectName(f"header_{key}")
-            grid.addWidget(cap, r, c * 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(val, r, c * 2 + 1, Qt.AlignmentFlag.AlignTop)
+            c = 2 * (pair or 0)
+            grid.addWidget(cap, r, c, top_right)
+            if pair is None:
+                grid.addWidget(val, r, 1, 1, 3, Qt.AlignmentFlag.AlignTop)
+            else:
+                grid.addWidget(val, r, c + 1, Qt.AlignmentFlag.AlignTop)
             self.values[key] = val
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         f = self.values["number"].font()
         f.setBold(True)
         self.values["number"].setFont(f)
+        self._names: dict[str, str] = {}
 
     def text(self, key: str) -> str:
         return self.values[key].text()
+
+    def set_directory_names(self, names: Mapping[str, str]) -> None:
+        """Agent/campaign id -> name (from the store's directories), used from the next
+        `set_call()` on."""
+        self._names = dict(names)
+
+    def _directory_text(self, kind: str, value: str | None) -> tuple[str, str]:
+        """(label text, tool tip) of an agent or campaign id."""
+        if not value:
+            return DASH, ""
+        name = self._names.get(value)
+        if name:
+            return name, f"{kind} {name}\nid {value}"
+        short = short_id(value)
+        return short, (f"{kind} id {value}" if short != value else "")
 
     def set_call(self, call: Call | None) -> None:
         if call is None:
@@ -246,17 +295,20 @@ class CallHeader(QWidget):
             "ended_reason": call.ended_reason or DASH,
             "cost": format_money(call.cost, call.currency),
             "account": f"{call.account} ({call.provider})" if call.account else (call.provider or DASH),
-            "agent": call.agent_id or DASH,
-            "campaign": call.campaign_id or DASH,
         }
+        tips: dict[str, str] = {}
+        v["agent"], tips["agent"] = self._directory_text("Agent", call.agent_id)
+        v["campaign"], tips["campaign"] = self._directory_text("Campaign", call.campaign_id)
         for key, text in v.items():
             label = self.values[key]
             label.setText(str(text))
-            label.setToolTip("")  # tool tips may render rich text: never put provider text there
+            # A tool tip may be rendered as rich text: provider text goes there escaped only.
+            label.setToolTip(_escaped_tip(tips.get(key, "")))
 
     def clear(self) -> None:
         for label in self.values.values():
             label.setText(DASH)
+            label.setToolTip("")
 
 
 # -- cost ---------------------------------------------------------------------------------------
@@ -408,26 +460,38 @@ _BAD = {"false", "no", "fail", "failed", "failure", "unsuccessful", "incomplete"
 
 
 class AnalysisView(QWidget):
-    """Summary, success evaluation, sentiment, extracted variables and tags of a call."""
+    """Summary, success evaluation, sentiment, extracted variables and tags of a call.
+
+    The view scrolls as a whole and the variables table is as tall as its rows, so a short
+    detail tab shows the summary first and never a squeezed table with a scroll bar of its own.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay = QVBoxLayout(self)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        page = QWidget(self.scroll)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+        lay = QVBoxLayout(page)
         lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(6)
-        self.summary_label = _plain_label("", self, wrap=True)
+        self.summary_label = _plain_label("", page, wrap=True)
         self.summary_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.success_label = _plain_label("", self, wrap=True)
-        self.sentiment_label = _plain_label("", self, wrap=True)
-        self.tags_label = _plain_label("", self, wrap=True)
-        form.addRow(_muted(_plain_label("Success", self, selectable=False)), self.success_label)
-        form.addRow(_muted(_plain_label("Sentiment", self, selectable=False)), self.sentiment_label)
-        form.addRow(_muted(_plain_label("Tags", self, selectable=False)), self.tags_label)
-        self.extracted_table = QTableWidget(0, 2, self)
+        self.success_label = _plain_label("", page, wrap=True)
+        self.sentiment_label = _plain_label("", page, wrap=True)
+        self.tags_label = _plain_label("", page, wrap=True)
+        form.addRow(_muted(_plain_label("Success", page, selectable=False)), self.success_label)
+        form.addRow(_muted(_plain_label("Sentiment", page, selectable=False)), self.sentiment_label)
+        form.addRow(_muted(_plain_label("Tags", page, selectable=False)), self.tags_label)
+        self.extracted_table = QTableWidget(0, 2, page)
         t = self.extracted_table
         t.setHorizontalHeaderLabels(["Name", "Value"])
         t.verticalHeader().hide()
@@ -436,17 +500,20 @@ class AnalysisView(QWidget):
         t.setWordWrap(False)
         t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
         t.setTextElideMode(Qt.TextElideMode.ElideRight)
+        t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # as tall as its rows
         t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         t.setAccessibleName("Extracted variables")
         copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), t, self.copy_extracted)
         copy.setContext(Qt.ShortcutContext.WidgetShortcut)
-        self.extracted_caption = _muted(_plain_label("Extracted variables", self, selectable=False))
-        lay.addWidget(_muted(_plain_label("Summary", self, selectable=False)))
+        self.extracted_caption = _muted(_plain_label("Extracted variables", page, selectable=False))
+        lay.addWidget(_muted(_plain_label("Summary", page, selectable=False)))
         lay.addWidget(self.summary_label)
         lay.addLayout(form)
         lay.addWidget(self.extracted_caption)
-        lay.addWidget(t, 1)
+        lay.addWidget(t)
+        lay.addStretch(1)
+        self.scroll.setWidget(page)
         self.clear()
 
     def set_call(self, call: Call | None) -> None:
@@ -480,6 +547,11 @@ class AnalysisView(QWidget):
             t.setItem(row, 0, QTableWidgetItem(str(name)))
             t.setItem(row, 1, QTableWidgetItem(compact_json(value)))
         has = bool(extracted)
+        frame = 2 * t.frameWidth()
+        if t.horizontalScrollBar().isVisible():
+            frame += t.horizontalScrollBar().sizeHint().height()
+        t.setFixedHeight(t.horizontalHeader().sizeHint().height()
+                         + t.verticalHeader().defaultSectionSize() * len(extracted) + frame)
         t.setVisible(has)
         self.extracted_caption.setText("Extracted variables" if has else "Extracted variables: none")
 

@@ -3,6 +3,11 @@
 It holds no calls and runs no query of its own: `changed` fires when what it would filter changed
 (search typing is debounced, Enter applies at once), and `apply_to(query)` writes its filters into
 a `CallQuery` for the model.
+
+It is compact, so that the list beside a detail pane still fits a 1366-1440 px wide screen: the
+filter combos may shrink below their longest value when space is short (the popup still shows it
+all), the date fields show only for a custom range (on a second line), and "Clear filters" only
+while something is filtered.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -80,7 +87,7 @@ class FilterBar(QWidget):
         self.search.setAccessibleName("Search calls")
         self.search.setAccessibleDescription(
             "Searches transcripts, summaries and customer numbers; applies as you type")
-        self.search.setMinimumWidth(220)
+        self.search.setMinimumWidth(140)
         self.search.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         self.date_range = QComboBox(self)
@@ -106,17 +113,30 @@ class FilterBar(QWidget):
         self.clear_button.setAccessibleName("Clear filters")
         self.clear_button.setToolTip("Show every call again (search, dates and filters)")
 
-        layout = QHBoxLayout(self)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self.search, 3)
+        row.addWidget(self.date_range)
+        row.addWidget(self.status)
+        row.addWidget(self.ended_reason)
+        row.addWidget(self.direction)
+        row.addWidget(self.clear_button)
+        # The custom range's dates get a line of their own (shown only for "Custom…"), so that
+        # the bar stays as narrow with them as without.
+        self._from_label = self._caption("From", self.date_from)
+        self._to_label = self._caption("to", self.date_to)
+        dates = QHBoxLayout()
+        dates.setContentsMargins(0, 0, 0, 0)
+        dates.setSpacing(6)
+        for w in (self._from_label, self.date_from, self._to_label, self.date_to):
+            dates.addWidget(w)
+        dates.addStretch(1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        layout.addWidget(self.search, 3)
-        layout.addWidget(self.date_range)
-        layout.addWidget(self.date_from)
-        layout.addWidget(self.date_to)
-        layout.addWidget(self.status)
-        layout.addWidget(self.ended_reason)
-        layout.addWidget(self.direction)
-        layout.addWidget(self.clear_button)
+        layout.setSpacing(4)
+        layout.addLayout(row)
+        layout.addLayout(dates)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -134,6 +154,7 @@ class FilterBar(QWidget):
 
         self._update_dates_enabled()
         self._applied = self._state()
+        self._update_clear_button()
 
     def _date_edit(self, name: str, value: QDate) -> QDateEdit:
         edit = QDateEdit(value, self)
@@ -142,10 +163,19 @@ class FilterBar(QWidget):
         edit.setAccessibleName(name)
         return edit
 
+    def _caption(self, text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(self)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setText(text)
+        label.setBuddy(buddy)
+        return label
+
     def _combo(self, name: str) -> QComboBox:
         combo = QComboBox(self)
         combo.setAccessibleName(name)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setMinimumWidth(90)
+        combo.setMaximumWidth(150)  # the search field gets the room first
         return combo
 
     # -- choices -----------------------------------------------------------------------------
@@ -208,7 +238,11 @@ class FilterBar(QWidget):
         state = self._state()
         if state != self._applied:
             self._applied = state
+            self._update_clear_button()
             self.changed.emit()
+
+    def _update_clear_button(self) -> None:
+        self.clear_button.setVisible(self.is_filtering())
 
     def _search_edited(self, text: str) -> None:
         if not text.strip():
@@ -226,8 +260,10 @@ class FilterBar(QWidget):
 
     def _update_dates_enabled(self) -> None:
         custom = self._range_key() == "custom"
-        self.date_from.setEnabled(custom)
-        self.date_to.setEnabled(custom)
+        for edit in (self.date_from, self.date_to):
+            edit.setEnabled(custom)
+        for w in (self.date_from, self.date_to, self._from_label, self._to_label):
+            w.setVisible(custom)
 
     def search_text(self) -> str:
         return self.search.text().strip()

@@ -63,6 +63,7 @@ from callviewer.ui.models.sidebar import (
     AccountNameRole,
     FilterRole,
     NodeKindRole,
+    SidebarDelegate,
     SidebarModel,
     apply_filter,
 )
@@ -76,6 +77,8 @@ SHUTDOWN_TIMEOUT_S = 5.0
 #: While a sync runs and the list is still empty, it is refreshed this often (ms).
 EMPTY_LIST_REFRESH_MS = 1000
 NO_CALL_TEXT = "Select a call to see its transcript, recording and costs."
+#: Default widths of sidebar | call list | details (px); the window's default size is 1440 x 900.
+DEFAULT_PANES = (200, 805, 415)
 
 
 def _spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
@@ -303,7 +306,9 @@ class MainWindow(QMainWindow):
         self.sidebar.setAccessibleName("Accounts")
         self.sidebar.setAccessibleDescription("All calls, providers, accounts and their agents and "
                                               "campaigns; selecting one filters the call list")
-        self.sidebar.setUniformRowHeights(True)
+        # Account nodes have two lines (name and count, then the sync state): no uniform heights
+        # (the tree is small).
+        self.sidebar.setItemDelegate(SidebarDelegate(self.sidebar))
         self.sidebar.setIndentation(14)
         self.add_account_button = QPushButton("Add account…", self)
         self.add_account_button.setAccessibleName("Add account")
@@ -401,7 +406,6 @@ class MainWindow(QMainWindow):
         self.cost.setAccessibleName("Cost breakdown")
         self.raw = RawJsonView(self)
         self.raw.section.button.hide()  # the tab says what it is; the text loads when shown
-        self._compact_widgets()  # before any size hint is computed (and cached)
         self.detail_tabs = QTabWidget(self)
         self.detail_tabs.setObjectName("detailTabs")
         self.detail_tabs.setAccessibleName("Call details")
@@ -446,7 +450,8 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 3)
         self.main_splitter.setStretchFactor(2, 2)
-        self.main_splitter.setSizes([215, 660, 550])
+        # At 1440 px the list gets ~800 px: its default columns and a stretched Summary fit.
+        self.main_splitter.setSizes(list(DEFAULT_PANES))
 
         # notices (non-modal: e.g. "the cache was damaged and rebuilt")
         self.notice = QFrame(self)
@@ -486,34 +491,6 @@ class MainWindow(QMainWindow):
         self.statusBar().setAccessibleName("Status bar")
         if self.demo:
             self.status_detail.setText("Demo profile: simulated calls, deleted on exit")
-
-    def _compact_widgets(self) -> None:
-        """Lets the three panes fit side by side on a 1366-1440 px wide screen: the filter
-        combos may shrink below their longest value when space is short (the popup still shows
-        it all), the date fields show only for a custom range, "Clear filters" only while
-        something is filtered, and the player's "Save as…" is an icon (its tool tip and
-        accessible name keep the words)."""
-        fb = self.filter_bar
-        fb.search.setMinimumWidth(140)
-        for combo in (fb.status, fb.ended_reason, fb.direction):
-            combo.setMinimumWidth(90)
-            combo.setMaximumWidth(150)  # the search box gets the room first
-
-        def show_dates(*_args) -> None:
-            custom = fb.date_range.currentData() == "custom"
-            fb.date_from.setVisible(custom)
-            fb.date_to.setVisible(custom)
-        fb.date_range.currentIndexChanged.connect(show_dates)
-        show_dates()
-        fb.changed.connect(self._show_clear_filters)
-        self._show_clear_filters()
-        p = self.player
-        p.save_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        p.volume_slider.setFixedWidth(64)
-        p.position_slider.setMinimumWidth(80)
-
-    def _show_clear_filters(self) -> None:
-        self.filter_bar.clear_button.setVisible(self.filter_bar.is_filtering())
 
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, *,
                 tip: str | None = None) -> QAction:
@@ -674,6 +651,9 @@ class MainWindow(QMainWindow):
                 if d.name:
                     names[d.id] = d.name
         self.call_model.set_directory_names(names)
+        self.header.set_directory_names(names)
+        if self._current_call is not None:
+            self.header.set_call(self._current_call)
         try:
             self.filter_bar.set_choices(*distinct_values(self.store))
         except Exception:  # cosmetic: the list still works without fresh choices

@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, QStandardPaths, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QtAudio
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton,
@@ -55,7 +55,8 @@ def speed_label(rate: float) -> str:
 
 
 def transport_icon(kind: str, color: QColor, size: QSize, dpr: float = 1.0) -> QIcon:
-    """A play triangle or pause bars in `color` (the style's media icons ignore dark palettes)."""
+    """A play triangle, pause bars, or a "back"/"forward" circular arrow around the skip seconds,
+    in `color` (the style's media icons ignore dark palettes)."""
     pm = QPixmap(size * dpr)
     pm.setDevicePixelRatio(dpr)
     pm.fill(Qt.GlobalColor.transparent)
@@ -65,7 +66,9 @@ def transport_icon(kind: str, color: QColor, size: QSize, dpr: float = 1.0) -> Q
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
-        if kind == "pause":
+        if kind in ("back", "forward"):
+            _paint_skip(p, kind == "forward", color, w, h)
+        elif kind == "pause":
             bar = w * 0.26
             p.drawRoundedRect(QRectF(w * 0.18, h * 0.15, bar, h * 0.7), 1.5, 1.5)
             p.drawRoundedRect(QRectF(w * 0.82 - bar, h * 0.15, bar, h * 0.7), 1.5, 1.5)
@@ -75,6 +78,32 @@ def transport_icon(kind: str, color: QColor, size: QSize, dpr: float = 1.0) -> Q
     finally:
         p.end()
     return QIcon(pm)
+
+
+def _paint_skip(p: QPainter, forward: bool, color: QColor, w: int, h: int) -> None:
+    """↺ with the skip seconds inside (mirrored: ↻). The arrow head sits at the top."""
+    cx, cy, r = w / 2, h / 2, min(w, h) * 0.40
+    p.save()
+    if forward:
+        p.translate(w, 0)
+        p.scale(-1, 1)
+    pen = QPen(color, max(1.2, min(w, h) / 13))
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    p.setPen(pen)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawArc(QRectF(cx - r, cy - r, 2 * r, 2 * r), 140 * 16, 310 * 16)  # ends at the top
+    a = r * 0.42
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(color)
+    p.drawPolygon(QPolygonF([QPointF(cx - a, cy - r), QPointF(cx + a * 0.35, cy - r - a * 0.85),
+                             QPointF(cx + a * 0.35, cy - r + a * 0.85)]))
+    p.restore()
+    font = QFont(p.font())
+    font.setPixelSize(max(6, round(h * 0.36)))
+    font.setBold(True)
+    p.setFont(font)
+    p.setPen(color)
+    p.drawText(QRectF(0, h * 0.04, w, h), Qt.AlignmentFlag.AlignCenter, f"{SKIP_SECONDS:g}")
 
 
 class RecordingPlayer(QWidget):
@@ -140,14 +169,18 @@ class RecordingPlayer(QWidget):
             b.setAutoRaise(True)
             return b
 
-        self.back_button = tool("−10 s", "Back 10 seconds", "Back 10 seconds")
+        # The transport buttons are icons (painted in the palette's colours); their tool tips and
+        # accessible names keep the words.
+        skip = f"{SKIP_SECONDS:g} seconds"
+        self.back_button = tool("", f"Back {skip}", f"Back {skip}")
         self.back_button.clicked.connect(lambda: self.seek_relative(-SKIP_SECONDS))
         self.play_button = tool("", "Play (Space)", "Play")
-        self.play_button.setIconSize(QSize(20, 20))
-        self._update_play_icon()
         self.play_button.clicked.connect(self.toggle_play)
-        self.forward_button = tool("+10 s", "Forward 10 seconds", "Forward 10 seconds")
+        self.forward_button = tool("", f"Forward {skip}", f"Forward {skip}")
         self.forward_button.clicked.connect(lambda: self.seek_relative(SKIP_SECONDS))
+        for b in (self.back_button, self.play_button, self.forward_button):
+            b.setIconSize(QSize(20, 20))
+        self._update_play_icon()
 
         self.elapsed_label = QLabel("0:00", self)
         self.elapsed_label.setAccessibleName("Elapsed time")
@@ -156,9 +189,7 @@ class RecordingPlayer(QWidget):
         self.total_label = QLabel("0:00", self)
         self.total_label.setAccessibleName("Total time")
         self.total_label.setToolTip("Length of the recording")
-        width = self.fontMetrics().horizontalAdvance("0:00:00") + 6
-        for label in (self.elapsed_label, self.total_label):
-            label.setMinimumWidth(width)
+        self._fit_time_labels(0)
 
         self.position_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.position_slider.setAccessibleName("Playback position")
@@ -167,7 +198,7 @@ class RecordingPlayer(QWidget):
         self.position_slider.setSingleStep(5000)
         self.position_slider.setPageStep(30000)
         self.position_slider.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.position_slider.setMinimumWidth(120)
+        self.position_slider.setMinimumWidth(48)
         self.position_slider.valueChanged.connect(self._on_slider_value)
         self.position_slider.sliderMoved.connect(lambda ms: self.elapsed_label.setText(format_time(ms / 1000)))
 
@@ -187,15 +218,16 @@ class RecordingPlayer(QWidget):
         self.volume_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.volume_slider.setRange(0, 100)
         self.volume_slider.setValue(80)
-        self.volume_slider.setFixedWidth(90)
+        self.volume_slider.setFixedWidth(56)
         self.volume_slider.setAccessibleName("Volume")
         self.volume_slider.setToolTip("Volume")
         self.volume_slider.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.volume_slider.valueChanged.connect(self._on_volume)
         self._on_volume(self.volume_slider.value())
 
-        self.save_button = tool("Save as…", "Save a copy of the recording", "Save recording as",
-                                QStyle.StandardPixmap.SP_DialogSaveButton)
+        self.save_button = tool("Save as…", "Save a copy of the recording (Save as…)",
+                                "Save recording as", QStyle.StandardPixmap.SP_DialogSaveButton)
+        self.save_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.save_button.clicked.connect(self.open_save_dialog)
 
         self.message_label = QLabel(self)
@@ -209,7 +241,7 @@ class RecordingPlayer(QWidget):
 
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
-        controls.setSpacing(4)
+        controls.setSpacing(3)
         for w in (self.back_button, self.play_button, self.forward_button, self.elapsed_label):
             controls.addWidget(w)
         controls.addWidget(self.position_slider, 1)
@@ -217,7 +249,7 @@ class RecordingPlayer(QWidget):
             controls.addWidget(w)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 4)
+        layout.setContentsMargins(4, 6, 4, 4)
         layout.setSpacing(4)
         layout.addWidget(self.waveform)
         layout.addLayout(controls)
@@ -433,6 +465,14 @@ class RecordingPlayer(QWidget):
         self.elapsed_label.setText("0:00")
         self.total_label.setText("0:00")
 
+    def _fit_time_labels(self, duration_ms: int) -> None:
+        """Both time labels as wide as the longest time of this recording ("59:59", or
+        "9:59:59" from an hour on), so that the slider does not move while the time runs."""
+        sample = "0:00:00" if duration_ms >= 3_600_000 else "00:00"
+        width = self.fontMetrics().horizontalAdvance(sample) + 4
+        for label in (self.elapsed_label, self.total_label):
+            label.setMinimumWidth(width)
+
     def _set_controls_enabled(self, on: bool) -> None:
         for w in (self.back_button, self.play_button, self.forward_button, self.position_slider,
                   self.save_button):
@@ -492,9 +532,16 @@ class RecordingPlayer(QWidget):
         self.playingChanged.emit(playing)
 
     def _update_play_icon(self) -> None:
+        """The play/pause icon (and the skip icons), in the palette's text colour."""
         color = self.palette().color(QPalette.ColorRole.ButtonText)
+        dpr = self.devicePixelRatioF()
         self.play_button.setIcon(transport_icon("pause" if self._playing else "play", color,
-                                                self.play_button.iconSize(), self.devicePixelRatioF()))
+                                                self.play_button.iconSize(), dpr))
+        key = (color.name(), dpr)
+        if getattr(self, "_skip_icons_key", None) != key:
+            self._skip_icons_key = key
+            for kind, button in (("back", self.back_button), ("forward", self.forward_button)):
+                button.setIcon(transport_icon(kind, color, button.iconSize(), dpr))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
@@ -524,6 +571,7 @@ class RecordingPlayer(QWidget):
         self.position_slider.blockSignals(False)
         if self._pending_seek is not None:
             self._show_position(int(self._pending_seek[0] * 1000))
+        self._fit_time_labels(ms)
         self.total_label.setText(format_time(ms / 1000))
         self.waveform.set_duration(ms / 1000)
         self.durationChanged.emit(ms / 1000)

@@ -18,6 +18,7 @@ import os
 import struct
 import sys
 import threading
+import time
 import wave
 from array import array
 from collections.abc import Callable, Sequence
@@ -147,6 +148,9 @@ def compute_peaks(path: str | os.PathLike[str], buckets: int = DEFAULT_BUCKETS, 
         return _scan(fh, nch, width, rate, nframes, buckets, sample_budget, cancelled, path.name)
 
 
+_YIELD_EVERY = 8
+
+
 def _scan(fh, nch: int, width: int, rate: int, nframes: int, buckets: int, sample_budget: int,
           cancelled: Callable[[], bool] | None, name: str) -> Peaks:
     duration = nframes / rate
@@ -171,6 +175,10 @@ def _scan(fh, nch: int, width: int, rate: int, nframes: int, buckets: int, sampl
         for b in range(nb):
             if cancelled is not None and b % _CANCEL_CHECK_EVERY == 0 and cancelled():
                 raise PeaksCancelled
+            if b % _YIELD_EVERY == 0:
+                # Hand the GIL over on purpose: short reads release and retake it so often that a
+                # waiting UI thread never gets a forced switch (the GIL "convoy effect").
+                time.sleep(0)
             f0 = b * nframes // nb
             f1 = (b + 1) * nframes // nb
             size = (f1 - f0) * frame_size

@@ -229,3 +229,15 @@ def test_rederive(store, account):
     assert store.known_hashes(account.id)["r3"] == ("L", "D3")
     # already at version 2: nothing to do
     assert store.rederive(normalize, 2).updated == 0
+
+
+def test_same_call_twice_in_a_batch_last_wins(store, account):
+    call = make_call(1)
+    first = record(call, list_hash="L1")
+    store.upsert_calls(account.id, [first])
+    same_detail = CallRecord(first.provider_call_id, first.raw, call, "L2", first.detail_hash, None, 1)
+    changed = record(make_call(1, summary="new"), list_hash="L3")
+    r = store.upsert_calls(account.id, [same_detail, changed])
+    assert (r.unchanged, r.updated) == (1, 1)
+    assert store.known_hashes(account.id)["call-000001"] == ("L3", changed.detail_hash)
+    assert store.get_call("call-000001").summary == "new"

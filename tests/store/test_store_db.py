@@ -151,9 +151,9 @@ def test_damaged_bulk_data_is_found_by_a_full_verify(tmp_path):
 def test_read_only_clone_works_from_another_thread(store, account):
     store.upsert_calls(account.id, [record(make_call(i)) for i in range(20)])
     result = {}
+    clone = store.read_only_clone()  # made here, used there
 
     def worker():
-        clone = store.read_only_clone()
         try:
             result["count"] = clone.count()
             with pytest.raises(sqlite3.OperationalError):
@@ -248,3 +248,14 @@ def test_writer_waits_for_a_long_transaction(tmp_path):
     holder.close()
     assert done and done[0] >= 0.3
 
+
+
+def test_unopenable_path_is_a_clear_error(tmp_path):
+    from callviewer.store import StoreError
+
+    folder = tmp_path / "callviewer.db"
+    folder.mkdir()
+    with pytest.raises(StoreError) as info:
+        Store(folder)
+    assert not isinstance(info.value, CorruptCache)
+    assert str(folder) in str(info.value)

@@ -142,12 +142,15 @@ def test_filters(big):
     conn = big.conn
     base = "SELECT count(*) FROM calls WHERE normalize_error IS NULL"
     assert big.count(q()) == N
-    assert big.count(q(agent_id="agent-a")) == conn.execute(base + " AND agent_id = 'agent-a'").fetchone()[0]
-    assert big.count(q(campaign_id="camp-2")) == conn.execute(base + " AND campaign_id = 'camp-2'").fetchone()[0]
-    assert big.count(q(directions=["inbound"])) == conn.execute(base + " AND direction = 'inbound'").fetchone()[0]
-    assert big.count(q(directions=[None])) == conn.execute(base + " AND direction IS NULL").fetchone()[0]
-    assert big.count(q(ended_reasons=["voicemail", "silence-timed-out"])) == conn.execute(
-        base + " AND ended_reason IN ('voicemail', 'silence-timed-out')").fetchone()[0]
+    def sql_count(where: str) -> int:
+        return conn.execute(f"{base} AND {where}").fetchone()[0]
+
+    assert big.count(q(agent_id="agent-a")) == sql_count("agent_id = 'agent-a'")
+    assert big.count(q(campaign_id="camp-2")) == sql_count("campaign_id = 'camp-2'")
+    assert big.count(q(directions=["inbound"])) == sql_count("direction = 'inbound'")
+    assert big.count(q(directions=[None])) == sql_count("direction IS NULL")
+    assert big.count(q(ended_reasons=["voicemail", "silence-timed-out"])) == sql_count(
+        "ended_reason IN ('voicemail', 'silence-timed-out')")
     assert big.count(q(statuses=[])) == 0
     all_ids = [a.id for a in big.accounts()]
     assert big.count(q(account_ids=all_ids)) == N
@@ -210,3 +213,23 @@ def test_account_sort_walks_an_index(big):
     for line in big.explain(CallQuery(sort="account")):
         assert "TEMP B-TREE" not in line
         assert "calls_account_id" in line
+
+
+@pytest.mark.parametrize("sort", ["started", "cost", "account"])
+@pytest.mark.parametrize(("search", "broad"), [("refund", True), ("zebra", False)])
+def test_search_pages_broad_and_narrow(big, search, broad, sort):
+    """A broad search walks the sort index; a narrow one is driven by the matching rows."""
+    from callviewer.store import fts_query
+
+    assert big._broad_match(fts_query(search)) is broad
+    fts = f"c.id IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH '\"{search}\"*')"
+    for desc in (True, False):
+        expected = reference(big, sort, desc, fts)
+        got, _ = walk(big, CallQuery(search=search, sort=sort, descending=desc), 41)
+        assert got == expected
+    if sort != "account":
+        plan = " | ".join(big.explain(CallQuery(search=search, sort=sort)))
+        if broad:
+            assert "USING INDEX calls_" in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            assert "INTEGER PRIMARY KEY" in plan, plan

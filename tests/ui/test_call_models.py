@@ -551,3 +551,46 @@ def test_big_jump_to_last_row(qtbot, big_store):
     m.refresh()
     assert v.select_rowid(want[BIG // 2])
     assert v.currentIndex().row() == BIG // 2
+
+
+def test_default_columns_widths_and_the_column_menu(qtbot, view, model):
+    from callviewer.ui.calltable import DEFAULT_HIDDEN, DEFAULT_WIDTHS
+
+    hh = view.horizontalHeader()
+    for key in DEFAULT_HIDDEN:
+        assert not view.is_column_visible(key)
+    for key, px in DEFAULT_WIDTHS.items():
+        title = model.headerData(COL[key], Qt.Orientation.Horizontal)
+        want = view.default_width(key)
+        assert want >= hh.fontMetrics().horizontalAdvance(title)  # titles are never cut
+        if key not in DEFAULT_HIDDEN:
+            assert view.columnWidth(COL[key]) == want
+    # the header's context menu lists every column, checked when shown
+    menu = view.column_menu()
+    actions = {a.text(): a for a in menu.actions()}
+    assert list(actions) == [title for _key, title in COLUMNS]
+    assert not actions["Ended reason"].isChecked() and actions["Started"].isChecked()
+    actions["Ended reason"].setChecked(True)
+    assert view.is_column_visible("ended_reason")
+    assert view.columnWidth(COL["ended_reason"]) == view.default_width("ended_reason")
+    # hidden columns are part of the saved header state
+    state = view.header_state()
+    other = CallTableView()
+    qtbot.addWidget(other)
+    other.setModel(model)
+    assert not other.is_column_visible("ended_reason")
+    assert other.restore_header_state(state) and other.is_column_visible("ended_reason")
+    # the last visible column cannot be hidden
+    for key, _title in COLUMNS[1:]:
+        view.set_column_visible(key, False)
+    menu = view.column_menu()
+    assert [a.isEnabled() for a in menu.actions()][0] is False
+    menu.deleteLater()
+
+
+def test_status_tooltip_has_the_ended_reason(model):
+    row = next(r for r in range(model.rowCount())
+               if model.call_row(r).ended_reason and model.call_row(r).status)
+    r = model.call_row(row)
+    tip = model.data(model.index(row, COL["status"]), Qt.ItemDataRole.ToolTipRole)
+    assert r.status in tip and r.ended_reason in tip

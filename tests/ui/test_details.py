@@ -209,3 +209,32 @@ def test_clear_and_none(qtbot, cls):
     w.set_call(full_call())
     w.set_call(None)
     assert not w.grab().isNull()
+
+
+def test_call_header_shows_directory_names(qtbot):
+    h = shown(qtbot, CallHeader())
+    long_id = "203daab1-27ae-4cfd-ab66-d170e5eb814"
+    h.set_directory_names({"agent-7": "Front desk <b>bot</b>"})
+    h.set_call(full_call(campaign_id=long_id))
+    assert h.text("agent") == "Front desk <b>bot</b>"  # the name, as plain text
+    assert h.text("campaign") == "203daab1-2…"  # unknown: a short id ...
+    tip = h.values["campaign"].toolTip()
+    assert long_id in tip  # ... with the full one in the tool tip
+    agent_tip = h.values["agent"].toolTip()
+    assert "<b>" not in agent_tip and "&lt;b&gt;" in agent_tip  # escaped, never rendered
+    h.set_call(full_call(agent_id=None, campaign_id=None))
+    assert h.text("agent") == h.text("campaign") == "—"
+    assert not h.values["agent"].toolTip()
+    assert_plain_labels(h)
+
+
+def test_analysis_view_scrolls_as_a_whole(qtbot):
+    v = AnalysisView()
+    qtbot.addWidget(v)
+    v.resize(400, 150)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_call(full_call(extracted={f"var_{i}": i for i in range(30)}))
+    t = v.extracted_table
+    assert t.verticalScrollBar().maximum() == 0  # every row shown: the view scrolls instead
+    qtbot.waitUntil(lambda: v.scroll.verticalScrollBar().maximum() > 0)

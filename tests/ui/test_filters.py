@@ -156,3 +156,24 @@ def test_focus_and_accessibility(qtbot, bar):
     assert bar.date_from.calendarPopup() and bar.date_to.calendarPopup()
     assert [bar.date_range.itemText(i) for i in range(bar.date_range.count())] == [
         "Any time", "Today", "Last 7 days", "Last 30 days", "Custom…"]
+
+
+def test_the_bar_is_compact(qtbot, bar):
+    """Dates show only for a custom range, "Clear filters" only while filtering, and the combos
+    may shrink (their popups still show every value)."""
+    assert not bar.date_from.isVisible() and not bar.date_to.isVisible()
+    assert not bar.clear_button.isVisible()
+    narrow = bar.minimumSizeHint().width()
+    bar.set_date_range("custom", date(2024, 5, 1), date(2024, 5, 2))
+    assert bar.date_from.isVisible() and bar.date_to.isVisible()
+    assert bar.clear_button.isVisible()
+    # the dates get a line of their own: the bar is no wider with them than "Clear filters" makes it
+    bar.layout().activate()
+    assert bar.minimumSizeHint().width() <= narrow + bar.clear_button.minimumSizeHint().width() + 6
+    assert bar.date_from.geometry().top() > bar.search.geometry().bottom()
+    bar.clear()
+    assert not bar.date_from.isVisible() and not bar.clear_button.isVisible()
+    for combo in (bar.status, bar.ended_reason, bar.direction):
+        assert combo.minimumWidth() <= 90 and combo.maximumWidth() <= 150
+    bar.layout().activate()
+    assert bar.minimumSizeHint().width() <= 560

@@ -218,3 +218,13 @@ def test_waveform_peaks_type(player, qtbot, three_seconds):
     qtbot.waitUntil(lambda: player.waveform.peaks() is not None, timeout=WAIT)
     assert isinstance(player.waveform.peaks(), Peaks)
     assert player.waveform.lane_labels() == ("Bot", "Caller")
+
+
+def test_the_controls_fit_a_narrow_detail_pane(player):
+    """The skip buttons and "Save as…" are icons (their tool tips and names keep the words);
+    the whole player fits a 440 px wide pane."""
+    for b in (player.back_button, player.forward_button, player.play_button):
+        assert not b.icon().isNull() and b.toolTip() and b.accessibleName()
+    assert "10 seconds" in player.back_button.toolTip()
+    assert player.save_button.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
+    assert player.minimumSizeHint().width() <= 440

@@ -52,10 +52,10 @@ def test_tree(model):
     assert tree[0] == f"All calls ({N:,})"
     assert [t[0] for t in tree[1:]] == ["Atlas", "Callab", "Vatel"]
     atlas = tree[1][1]
-    assert atlas[0][0].startswith("prod (100) · never synced")
+    assert atlas[0][0].startswith("prod (100)\nnever synced")
     assert atlas[0][1] == ["Agent: Front desk", "Agent: Billing bot", "Campaign: Spring promo"]
-    assert tree[2][1] == [("sales (100) · never synced", ["Agent: Closer"])]
-    assert tree[3][1] == ["support (100) · never synced"]
+    assert tree[2][1] == [("sales (100)\nnever synced", ["Agent: Closer"])]
+    assert tree[3][1] == ["support (100)\nnever synced"]
 
 
 def test_roles_and_filters(model, store):
@@ -118,7 +118,7 @@ def test_live_and_stored_sync_states(model, store):
     changes = []
     model.dataChanged.connect(lambda a, b, roles: changes.append(a.data(AccountNameRole)))
     model.set_account_state("prod", "syncing", "")
-    assert prod.data().endswith("· syncing…")
+    assert prod.data().endswith("\nsyncing…")
     assert prod.data(SyncStateRole) == "syncing"
     assert prod.data(Qt.ItemDataRole.DecorationRole) is not None
     assert "prod" in changes
@@ -131,16 +131,16 @@ def test_live_and_stored_sync_states(model, store):
     store.set_sync_result(acct.id, "key_rejected", "401 invalid key")
     model.refresh(store)
     assert prod.isValid()
-    assert prod.data().endswith("· key rejected")
+    assert prod.data().endswith("\nkey rejected")
     assert "401 invalid key" in prod.data(Qt.ItemDataRole.ToolTipRole)
     store.set_sync_result(acct.id, "ok")
     model.refresh(store)
-    assert "· synced " in prod.data()
+    assert "\nsynced " in prod.data()
     model.set_account_state("prod", "syncing", "")
     model.refresh(store)
-    assert prod.data().endswith("· syncing…")  # a running sync outlives a refresh
+    assert prod.data().endswith("\nsyncing…")  # a running sync outlives a refresh
     model.set_account_state("prod", "", "")
-    assert "· synced " in prod.data()
+    assert "\nsynced " in prod.data()
 
 
 def test_sync_state_texts():
@@ -166,3 +166,25 @@ def test_empty_store(qapp, tmp_path):
     m.refresh(s)
     assert texts(m) == ["All calls (0)"]
     s.close()
+
+
+def test_delegate_gives_accounts_two_lines(qtbot, model):
+    from PySide6.QtWidgets import QTreeView
+
+    from callviewer.ui.models.sidebar import SidebarDelegate
+
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.setItemDelegate(SidebarDelegate(view))
+    view.setHeaderHidden(True)
+    view.expandAll()
+    view.resize(200, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    one_line = view.visualRect(model.all_calls_index()).height()
+    account = view.visualRect(model.index_for_account("prod")).height()
+    agent = view.visualRect(model.index(0, 0, model.index_for_account("prod"))).height()
+    assert agent == one_line
+    assert one_line + 8 <= account < 2 * one_line + 4  # a second, smaller line; no empty third
+    assert not view.grab().isNull()

@@ -726,6 +726,8 @@ class CallTableModel(QAbstractTableModel):
             return "\n".join(lines) or None
         if col == 9:
             return r.summary or None
+        if col == 5 and r.ended_reason:  # the Ended reason column is hidden by default
+            return f"{r.status or DASH}\nEnded: {r.ended_reason}"
         if col in (3, 5, 6):
             value = (r.customer_number, r.status, r.ended_reason)[(3, 5, 6).index(col)]
             return value or None

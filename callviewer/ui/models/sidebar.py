@@ -2,12 +2,16 @@
 
     All calls (1,234)
     Atlas
-        prod (1,000) · synced 10:42
+        prod (1,000)
+          synced 10:42
             Agent: Front desk
             Campaign: Spring promo
     Vatel
-        support (234) · key rejected
+        support (234)
+          key rejected
 
+An account node's text has two lines, its name and call count, then its sync state, so that
+neither is cut in a narrow sidebar; `SidebarDelegate` paints the second line smaller and muted.
 Every node carries a `FilterRole` dict for the call query (see `apply_filter`). `refresh(store)`
 updates the nodes in place when the tree's shape did not change, so a view keeps its expansion
 and selection across syncs; `set_account_state()` shows a live sync state on an account node.
@@ -19,8 +23,19 @@ import dataclasses
 from datetime import datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QPainter,
+    QPalette,
+    QPixmap,
+    QStandardItem,
+    QStandardItemModel,
+)
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from callviewer.domain import PROVIDER_NAMES, Account, Directory
 from callviewer.store import CallQuery, Store
@@ -29,6 +44,7 @@ __all__ = [
     "AccountNameRole",
     "FilterRole",
     "NodeKindRole",
+    "SidebarDelegate",
     "SidebarModel",
     "SyncStateRole",
     "apply_filter",
@@ -251,7 +267,7 @@ class SidebarModel(QStandardItemModel):
                 short, tip = live[1], live[1]
             elif state == "syncing":
                 short, tip = "syncing…", "Syncing now…"
-        label = f"{account.name} ({account.call_count:,}) · {_elide(short)}"
+        label = f"{account.name} ({account.call_count:,})\n{_elide(short)}"
         self._set(item, label, f"{account.name} ({account.provider}, {account.base_url})\n{tip}")
         item.setData(state, SyncStateRole)
         item.setData(self._icon(state), Qt.ItemDataRole.DecorationRole)
@@ -311,3 +327,85 @@ class SidebarModel(QStandardItemModel):
             if item.data(FilterRole) == node_filter:
                 return self.indexFromItem(item)
         return QModelIndex()
+
+
+class SidebarDelegate(QStyledItemDelegate):
+    """Paints a two-line node (an account: name and count, then its sync state) with the second
+    line in a smaller, muted font; one-line nodes are painted as usual. Paint only."""
+
+    SMALL = 0.88  # the second line's font size, relative to the first
+
+    def _small_font(self, font: QFont) -> QFont:
+        small = QFont(font)
+        if font.pointSizeF() > 0:
+            small.setPointSizeF(max(6.0, font.pointSizeF() * self.SMALL))
+        else:
+            small.setPixelSize(max(8, round(font.pixelSize() * self.SMALL)))
+        return small
+
+    @staticmethod
+    def _lines(index) -> tuple[str, str] | None:
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if not isinstance(text, str) or "\n" not in text:
+            return None
+        first, second = text.split("\n", 1)
+        return first, second.replace("\n", " ")
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
+        lines = self._lines(index)
+        if lines is None:
+            return super().sizeHint(option, index)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = lines[0]
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        # one line, with the icon and the style's margins
+        size = style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), widget)
+        small = QFontMetrics(self._small_font(opt.font))
+        extra = small.horizontalAdvance(lines[1]) - opt.fontMetrics.horizontalAdvance(lines[0])
+        return QSize(size.width() + max(0, extra), size.height() + small.height())
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        lines = self._lines(index)
+        if lines is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        first, second = lines
+        opt.text = first  # for the text rectangle; the text itself is painted below
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        opt.text = ""
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        group = (QPalette.ColorGroup.Normal if opt.state & QStyle.StateFlag.State_Enabled
+                 else QPalette.ColorGroup.Disabled)
+        main = opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected
+                                 else QPalette.ColorRole.Text)
+        muted = QColor(main) if selected else opt.palette.color(group, QPalette.ColorRole.PlaceholderText)
+        if selected:
+            muted.setAlphaF(0.8)
+        small_font = self._small_font(opt.font)
+        fm, small = QFontMetrics(opt.font), QFontMetrics(small_font)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+        r = text_rect.adjusted(margin, 0, -margin, 0)
+        top = r.top() + max(0, (r.height() - fm.height() - small.height()) // 2)
+        painter.save()
+        painter.setFont(opt.font)
+        painter.setPen(main)
+        painter.drawText(QRect(r.left(), top, r.width(), fm.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         fm.elidedText(first, Qt.TextElideMode.ElideRight, r.width()))
+        painter.setFont(small_font)
+        painter.setPen(muted)
+        painter.drawText(QRect(r.left(), top + fm.height(), r.width(), small.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         small.elidedText(second, Qt.TextElideMode.ElideRight, r.width()))
+        painter.restore()
+
+    def createEditor(self, parent, option, index):  # read-only tree
+        return None
