@@ -280,16 +280,17 @@ class _Run:
         return self.report
 
     async def _put(self, queue: asyncio.Queue, workers: list[asyncio.Task], item: Any) -> None:
-        """Queue work, surfacing a worker's fatal error (key rejected, offline) instead of waiting."""
-        while True:
-            for w in workers:
-                if w.done() and not w.cancelled() and w.exception() is not None:
-                    raise w.exception()
-            try:
-                queue.put_nowait(item)
-                return
-            except asyncio.QueueFull:
-                await asyncio.sleep(0.005)
+        """Queue work; a worker's fatal error (key rejected, offline) surfaces here at once."""
+        if queue.full():
+            put = asyncio.ensure_future(queue.put(item))
+            await asyncio.wait([put, *workers], return_when=asyncio.FIRST_COMPLETED)
+            if not put.done():
+                put.cancel()
+        else:
+            queue.put_nowait(item)
+        for w in workers:
+            if w.done() and not w.cancelled() and w.exception() is not None:
+                raise w.exception()
 
 
 async def sync_account(

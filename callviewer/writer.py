@@ -126,10 +126,12 @@ def write_job(job: WriteJob) -> BatchResult:
             continue
         if page_no < 0 and not list_complete:
             # the body is the call object itself: store it as sent, no second serialization
-            text = job.details[index].decode("utf-8", "replace")
+            body = job.details[index]
+            text = body.decode("utf-8", "replace")
+            h = hashlib.blake2b(body, digest_size=16).hexdigest()
         else:
             text = canonical(raw)
-        h = digest(text)
+            h = digest(text)
         prepared.append((call_id, raw, text, h, list_hash if list_hash is not None else (h if page_no >= 0 else None)))
 
     known = store.detail_hashes(job.account_id, [p[0] for p in prepared])
