@@ -15,18 +15,20 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callviewer.domain import Account
 from callviewer.errors import CallviewerError, RecordingError, UsageError
 from callviewer.logs import remember_secret
 from callviewer.profile import Profile
-from callviewer.providers import adapter_class, default_base_url, make_adapter
-from callviewer.providers.base import ProviderAdapter
 from callviewer.secrets import KeyStore, OsKeyStore, Secret
 from callviewer.store import CorruptCache, Store
-from callviewer.sync import SyncProgress, SyncReport, sync_account
-from callviewer.writer import process_executor
+
+# The network side (providers -> httpx, sync, its worker) is imported when first used: the
+# window's first rows do not wait for it.
+if TYPE_CHECKING:
+    from callviewer.providers.base import ProviderAdapter
+    from callviewer.sync import SyncProgress, SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +106,23 @@ class Core:
     def sync_executor(self) -> Executor | None:
         """The worker that parses, normalizes and stores synced calls (None: a thread per sync)."""
         if self._sync_worker == "process" and self._executor is None:
+            from callviewer.writer import process_executor
+
             self._executor = process_executor(self.profile.logs_dir)
         return self._executor
 
     # -- accounts -------------------------------------------------------------------------------
 
     def adapter_for(self, account: Account, key: Secret | None = None) -> ProviderAdapter:
+        from callviewer.providers import make_adapter
+
         key = key if key is not None else self.keys.get(account.name)
         remember_secret(key.reveal())
         return make_adapter(account.provider, account.base_url, key, **self.client_kw)
 
     async def verify_key(self, provider: str, base_url: str, key: Secret) -> None:
+        from callviewer.providers import make_adapter
+
         remember_secret(key.reveal())
         adapter = make_adapter(provider, base_url, key, **self.client_kw)
         try:
@@ -124,6 +132,8 @@ class Core:
 
     async def add_account(self, name: str, provider: str, key: Secret, *, base_url: str | None = None,
                           verify: bool = True) -> Account:
+        from callviewer.providers import adapter_class, default_base_url
+
         name = check_account_name(name)
         adapter_class(provider)
         base_url = check_base_url(base_url or default_base_url(provider))
@@ -159,6 +169,8 @@ class Core:
     async def sync(self, account: Account, *, full: bool = False,
                    on_progress: Callable[[SyncProgress], None] | None = None,
                    key: Secret | None = None) -> SyncReport:
+        from callviewer.sync import SyncReport, sync_account
+
         try:
             if key is None:
                 key = await asyncio.to_thread(self.keys.get, account.name)
