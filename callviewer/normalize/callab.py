@@ -126,9 +126,16 @@ def _turn_text(item: dict) -> str:
 
 def _turn_times(item: dict) -> tuple[float | None, float | None]:
     """(first word's start, last word's end), else the turn's own `start`/`end`; seconds."""
-    words = [as_dict(w) for w in as_list(pick(item, "words"))]
-    starts = (to_float(pick(w, "start")) for w in words)
-    ends = (to_float(pick(w, "end")) for w in reversed(words))
-    start = coalesce(next((s for s in starts if s is not None), None), to_float(pick(item, "start")))
-    end = coalesce(next((e for e in ends if e is not None), None), to_float(pick(item, "end")))
+    words = as_list(pick(item, "words"))
+    start = end = None
+    for w in words:
+        if isinstance(w, dict) and (start := to_float(pick(w, "start"))) is not None:
+            break
+    for w in reversed(words):
+        if isinstance(w, dict) and (end := to_float(pick(w, "end"))) is not None:
+            break
+    if start is None:
+        start = to_float(pick(item, "start"))
+    if end is None:
+        end = to_float(pick(item, "end"))
     return offset_s(start), offset_s(end)
