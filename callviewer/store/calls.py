@@ -82,7 +82,8 @@ def dumps(obj: Any) -> str:
 
 
 def _pack_transcript(turns: list[Turn]) -> str | bytes:
-    text = dumps([t.to_dict() for t in turns])
+    # Rows, not objects: a third less to encode and decode, and smaller on disk.
+    text = dumps([[t.start_s, t.end_s, t.speaker, t.kind, t.text, t.tool_name] for t in turns])
     if len(text) > _COMPRESS_OVER:
         return zlib.compress(text.encode("utf-8"), _ZLEVEL)
     return text
@@ -93,6 +94,13 @@ class RawJson(str):
     as it is instead of being serialized again."""
 
     __slots__ = ()
+
+
+def _unpack_turn(t: list | dict) -> Turn:
+    if isinstance(t, dict):  # the first format, one object per turn
+        return Turn.from_dict(t)
+    start_s, end_s, speaker, kind, text, tool_name = t
+    return Turn(speaker=speaker, text=text, kind=kind, start_s=start_s, end_s=end_s, tool_name=tool_name)
 
 
 def _pack_raw(raw: Any) -> bytes:
@@ -520,5 +528,5 @@ def _call_from_row(row: tuple) -> Call:
         raise NormalizeError(pcid, error or "the stored call has no normalized form")
     call = Call.from_dict(json.loads(doc))
     call.account = account
-    call.transcript = [Turn.from_dict(t) for t in load_json(transcript) or []]
+    call.transcript = [_unpack_turn(t) for t in load_json(transcript) or []]
     return call
