@@ -39,7 +39,11 @@ class AtlasAdapter:
         self.client = ApiClient(base_url, {"api-key": key.reveal()}, provider_label=self.label, **client_kw)
 
     async def verify(self) -> None:
-        await self.client.get_json("/campaign")
+        # The call list itself (over the last minute): the endpoint a sync needs, so a key that
+        # passes can sync. (`GET /campaign` would do too, but it is not what we depend on.)
+        now = datetime.now(timezone.utc)
+        page_items(await self.client.get_json(
+            "/call", {"startDate": iso_z(now - timedelta(minutes=1)), "endDate": iso_z(now)}))
 
     async def list_calls(self, since: datetime | None) -> AsyncIterator[ListPage]:
         now = datetime.now(timezone.utc)

@@ -32,6 +32,9 @@ class ListPage:
     items: list[dict[str, Any]]
     #: The response body the items were parsed from (the sync's worker parses it again there).
     body: bytes | None = None
+    #: Calls before this page may be missing: the provider skipped or repeated a page. The sync
+    #: then does not mark its walk complete, so the next sync walks the whole list again.
+    gap: bool = False
 
 
 @runtime_checkable

@@ -2,7 +2,8 @@
 
 `GET /calls/query` pages from 0 with `per_page`, sorted by `created_at` descending, and gives no
 total: we page until an empty page, or a short page once we know the server's real page size (the
-maximum `per_page` is undocumented, so a short first page may only be a cap).
+maximum `per_page` is undocumented, so a short first page may only be a cap). An empty or repeated
+page in the middle of the list is asked for again (`common.walk_pages`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from callviewer.domain import Call, Directory
 from callviewer.errors import BadPayload, NotFound
 from callviewer.net import ApiClient
 from callviewer.providers.base import ListPage, RecordingSource
-from callviewer.providers.common import first_str, parse_time, path_id, unwrap
+from callviewer.providers.common import first_str, parse_time, path_id, unwrap, walk_pages
 from callviewer.secrets import Secret
 
 PER_PAGE = 100
@@ -44,20 +45,25 @@ class CallabAdapter:
 
     async def list_calls(self, since: datetime | None) -> AsyncIterator[ListPage]:
         full_page = 0  # the largest page the server has given: its real page size
-        for page in range(MAX_PAGES):
-            listed = await self._page(page, PER_PAGE)
+
+        async def fetch(page: int) -> tuple[ListPage, bool | None]:
+            return await self._page(page, PER_PAGE), None  # Callab gives no total
+
+        def is_last(listed: ListPage, _more: bool | None) -> bool:
+            nonlocal full_page
             items = listed.items
-            if not items:
-                return
-            yield listed
             if since is not None:
                 times = [parse_time(i.get("created_at")) for i in items]
                 known = [t for t in times if t is not None]
                 if known and max(known) < since:
-                    return  # sorted newest first: everything after this is older still
+                    return True  # sorted newest first: everything after this is older still
             if len(items) < PER_PAGE and len(items) < full_page:
-                return
+                return True
             full_page = max(full_page, len(items))
+            return False
+
+        async for listed in walk_pages(fetch, self.item_id, first=0, last=MAX_PAGES, is_last=is_last):
+            yield listed
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
         return (await self.get_call_body(call_id))[0]

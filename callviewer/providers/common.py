@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
+
+from callviewer.providers.base import ListPage
 
 
 def ci_get(obj: Any, key: str) -> Any:
@@ -68,3 +70,75 @@ def parse_time(value: Any) -> datetime | None:
     except (ValueError, OverflowError, OSError):
         return None
     return None
+
+
+# ---------------------------------------------------------------- numbered pages
+
+#: Pages in a row that bring no call not already listed before the walk gives up on the rest.
+STALE_PAGES_LIMIT = 3
+
+
+class PageFetch(Protocol):
+    async def __call__(self, page: int) -> tuple[ListPage, bool | None]:
+        """The list page numbered `page`, and whether the provider says more pages follow
+        (None when it does not say)."""
+
+
+async def walk_pages(fetch: PageFetch, item_id: Callable[[Mapping[str, Any]], str | None], *,
+                     first: int, last: int, is_last: Callable[[ListPage, bool | None], bool],
+                     ) -> AsyncIterator[ListPage]:
+    """Walks numbered list pages from `first`, guarding against a provider's paging glitches.
+
+    - A page that comes back **empty** where more calls were expected (the provider says more
+      pages follow, or `is_last` did not end the walk at the page before) is asked for once
+      more. If it is still empty, the next page is looked at: nothing there is the end of the
+      list; calls there mean a hole, and the walk goes on from there with a `gap` flagged.
+    - A page that brings **no call not already listed** (a repeated page) is asked for once
+      more; if it repeats again it is skipped with a `gap` flagged, and after
+      `STALE_PAGES_LIMIT` such pages in a row the walk stops instead of paging forever.
+    - `is_last(page, more)` says whether a page that brought new calls ends the walk.
+
+    A gap is reported on the next page yielded (or on an empty page yielded at the end). The
+    sync treats a walk with a gap as incomplete: the next sync walks the whole list again.
+    """
+    seen: set[str] = set()
+    stale = 0
+    gap = False
+    page = first
+    while page < last:
+        listed, more = await fetch(page)
+        if not listed.items:
+            if more is False or (page == first and more is None):
+                break  # the end (or no calls at all)
+            listed, more = await fetch(page)  # a glitch, or really the end: ask again
+            if not listed.items:
+                if more is False:
+                    break
+                following, following_more = await fetch(page + 1)
+                if not following.items:
+                    gap = gap or more is True  # the provider said more would come: unsure
+                    break
+                gap = True  # page `page` stays unread
+                page += 1
+                listed, more = following, following_more
+        fresh = [i for i in map(item_id, listed.items) if i and i not in seen]
+        if not fresh:
+            listed, more = await fetch(page)  # a repeated page: ask again
+            fresh = [i for i in map(item_id, listed.items) if i and i not in seen]
+            if not fresh:
+                stale += 1
+                gap = True
+                if stale >= STALE_PAGES_LIMIT or more is False or not listed.items:
+                    break
+                page += 1
+                continue
+        stale = 0
+        seen.update(fresh)
+        listed.gap = listed.gap or gap
+        gap = False
+        yield listed
+        if is_last(listed, more):
+            return
+        page += 1
+    if gap:
+        yield ListPage([], None, gap=True)

@@ -14,7 +14,7 @@ from callviewer.domain import Call, Directory
 from callviewer.errors import BadPayload
 from callviewer.net import ApiClient
 from callviewer.providers.base import ListPage, RecordingSource
-from callviewer.providers.common import first_str, iso_z, path_id
+from callviewer.providers.common import first_str, iso_z, path_id, walk_pages
 from callviewer.secrets import Secret
 
 PAGE_SIZE = 100  # the documented maximum
@@ -33,28 +33,35 @@ class VatelAdapter:
                                 provider_label=self.label, **client_kw)
 
     async def verify(self) -> None:
-        await self.client.get_json("/organization")
+        # One call of the list: the endpoint a sync needs (`GET /organization` is the documented
+        # key check, but a key that can list calls is what matters here).
+        page_items(await self.client.get_json("/calls", {"page": 1, "page_size": 1}))
 
     async def list_calls(self, since: datetime | None) -> AsyncIterator[ListPage]:
         params: dict[str, Any] = {"page_size": PAGE_SIZE}
         if since is not None:
             params["date_from"] = iso_z(since)
-        for page in range(1, MAX_PAGES):
+
+        async def fetch(page: int) -> tuple[ListPage, bool | None]:
             data, body = await self.client.get_json_body("/calls", {**params, "page": page})
-            items = page_items(data)
-            if not items:
-                return
-            yield ListPage(items, body)
+            listed = ListPage(page_items(data), body)
             pagination = data.get("pagination") if isinstance(data, Mapping) else None
             pagination = pagination if isinstance(pagination, Mapping) else {}
             has_next = pagination.get("has_next")
             total_pages = pagination.get("total_pages")
-            if has_next is False:
-                return
-            if isinstance(total_pages, int) and not isinstance(total_pages, bool) and page >= total_pages:
-                return
-            if has_next is None and total_pages is None and len(items) < PAGE_SIZE:
-                return
+            if isinstance(has_next, bool):
+                return listed, has_next
+            if isinstance(total_pages, int) and not isinstance(total_pages, bool):
+                return listed, page < total_pages
+            return listed, None
+
+        def is_last(listed: ListPage, more: bool | None) -> bool:
+            if more is not None:
+                return not more
+            return len(listed.items) < PAGE_SIZE
+
+        async for listed in walk_pages(fetch, self.item_id, first=1, last=MAX_PAGES, is_last=is_last):
+            yield listed
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
         return (await self.get_call_body(call_id))[0]
