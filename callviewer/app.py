@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"callviewer: {e}", file=sys.stderr)
         return 2
     if args.version:
-        print(version_text())
+        print(version_text(getattr(args, "profile", None)))
         return 0
     if args.command is None:
         try:

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 import time
 from datetime import datetime, timezone
@@ -151,12 +152,28 @@ def _one_line(text: str | None, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+#: Characters that reorder or break what a terminal shows without being visible themselves:
+#: bidirectional controls (a "Trojan Source" line reads differently from what it is) and the
+#: Unicode line and paragraph separators. Shown escaped, like control characters.
+_INVISIBLE = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                       "\u2028\u2029")
+
+
 def _safe(text: str | None) -> str:
-    """Text for a terminal: control characters (escape sequences) shown, not obeyed."""
+    """Text for a terminal: control characters (escape sequences) and invisible bidirectional
+    controls shown escaped, not obeyed. Letters of any script, combining marks and emoji stay."""
     if not text:
         return ""
-    return "".join(ch if ch in "\n\t" or (ch >= " " and ch != "\x7f" and not "\x80" <= ch <= "\x9f")
-                   else f"\\x{ord(ch):02x}" for ch in text)
+    out = []
+    for ch in text:
+        if ch in "\n\t" or (ch >= " " and ch != "\x7f" and not "\x80" <= ch <= "\x9f"
+                            and ch not in _INVISIBLE and not "\ud800" <= ch <= "\udfff"):
+            out.append(ch)
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}")
+    return "".join(out)
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -362,7 +379,7 @@ class Cli:
                 if t.tool_name:
                     who += f" {t.tool_name}"
                 text = _safe(t.text).replace("\n", "\n" + " " * 24)
-                w(f"{at}  {who:<15} {text}\n")
+                w(f"{at}  {_safe(who).replace(chr(10), ' '):<15} {text}\n")
         return 0
 
     def calls_recording(self) -> int:
@@ -439,6 +456,29 @@ def run_cli(argv: list[str], *, out: TextIO | None = None, err: TextIO | None = 
     return dispatch(args, out, err, stdin)
 
 
+def _database_error(cli: Cli, e: sqlite3.DatabaseError, err: TextIO) -> int:
+    """SQLite trouble the store did not turn into a message of its own: one clear line."""
+    from callviewer.store.db import _is_busy, _is_corruption
+
+    if isinstance(e, sqlite3.OperationalError) and _is_busy(e):
+        log.warning("the cache stayed busy: %s", e)
+        print(f"{PROG}: the cache is busy (another callviewer is writing); try again", file=err)
+        return 1
+    if _is_corruption(e):
+        log.error("the cache is damaged: %s", e)
+        core = cli._core
+        if core is not None:
+            from callviewer.core import mark_damaged
+
+            mark_damaged(core.profile, str(e))
+        print(f"{PROG}: the local cache is damaged ({e}); it will be checked, and moved aside and "
+              "rebuilt if need be, the next time callviewer starts", file=err)
+        return 1
+    log.exception("database error")
+    print(f"{PROG}: the local cache could not be read or written ({e})", file=err)
+    return 1
+
+
 def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     cli = Cli(args, out, err, stdin)
     handlers = {
@@ -464,6 +504,8 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except sqlite3.DatabaseError as e:
+        return _database_error(cli, e, err)
     except Exception as e:
         log.exception("internal error")
         print(f"{PROG}: internal error: {type(e).__name__} (details in the log under the profile's "
@@ -473,7 +515,38 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
         cli.close()
 
 
-def version_text() -> str:
+def qt_versions() -> str:
+    """"6.11.3 (PySide6 6.11.3)", or "not installed": the command line runs without Qt."""
+    try:
+        import PySide6
+        from PySide6.QtCore import qVersion
+    except ImportError:
+        return "not installed"
+    except Exception as e:  # a broken Qt install must not break --version
+        return f"not usable ({type(e).__name__})"
+    return f"{qVersion()} (PySide6 {getattr(PySide6, '__version__', '?')})"
+
+
+def version_text(profile: str | None = None) -> str:
+    """What `callviewer --version` prints: the version, Python, Qt, the keyring backend in use
+    and the profile's folders (which it does not create). Never fails because of Qt or the
+    keyring."""
     import platform
 
-    return f"{PROG} {__version__} (Python {platform.python_version()})"
+    from callviewer.profile import profile_root
+    from callviewer.secrets import describe_keyring
+
+    try:
+        root = str(profile_root(profile))
+        logs = str(profile_root(profile) / "logs")
+    except Exception as e:  # e.g. no home folder to put the default profile in
+        root = logs = f"unknown ({type(e).__name__})"
+    lines = [
+        f"{PROG} {__version__}",
+        f"Python: {platform.python_version()} ({platform.python_implementation()}, {platform.system()})",
+        f"Qt: {qt_versions()}",
+        f"Keyring: {describe_keyring()}",
+        f"Data folder: {root}",
+        f"Logs folder: {logs}",
+    ]
+    return "\n".join(lines)

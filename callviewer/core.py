@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import os
 import re
@@ -17,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from callviewer.domain import Account
+from callviewer.domain import PROVIDER_NAMES, Account
 from callviewer.errors import CallviewerError, RecordingError, UsageError
 from callviewer.logs import remember_secret
 from callviewer.profile import Profile
@@ -33,6 +34,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _NAME_RE = re.compile(r"^[\w][\w .@+-]{0,63}$")
+
+#: Recordings larger than this are refused (a provider pointing at something else entirely).
+RECORDING_MAX_BYTES = 512 * 1024 * 1024
+#: The account definitions (name, provider, base URL; never a key) are also kept in this file
+#: beside the cache, so that a damaged cache moved aside does not lose the accounts.
+ACCOUNTS_FILE = "accounts.json"
+#: Written beside the cache when it is found damaged while in use: the next open moves it aside.
+DAMAGED_MARK = ".damaged"
 
 AUDIO_TYPES = {
     "audio/wav": ".wav", "audio/x-wav": ".wav", "audio/wave": ".wav", "audio/vnd.wave": ".wav",
@@ -91,11 +100,92 @@ class Core:
             raise ValueError(f"sync_worker must be 'process' or 'thread', not {sync_worker!r}")
         self._sync_worker = sync_worker
         self._executor: Executor | None = None
+        self.recording_max_bytes = RECORDING_MAX_BYTES
+        #: Names of the accounts re-created from the accounts file when this core was opened.
+        self.restored_accounts: list[str] = []
+        store.on_accounts_changed = self.save_accounts_file
 
     @classmethod
     def open(cls, profile: Profile, keys: KeyStore | None = None, **kw: Any) -> Core:
         store = Store.open(profile.db_path)
-        return cls(profile, store, keys if keys is not None else OsKeyStore(profile.profile_id), **kw)
+        try:
+            core = cls(profile, store, keys if keys is not None else OsKeyStore(profile.profile_id), **kw)
+            core.restored_accounts = core._reconcile_accounts_file()
+        except BaseException:
+            store.close()
+            raise
+        return core
+
+    # -- the accounts file ----------------------------------------------------------------------
+
+    @property
+    def accounts_file(self) -> Path:
+        return self.profile.root / ACCOUNTS_FILE
+
+    def save_accounts_file(self) -> None:
+        """Writes the account definitions to `accounts.json` (atomically: a new file, then a
+        rename), so that they survive a damaged cache. Keys are never in it."""
+        data = {"version": 1, "accounts": self.store.account_definitions()}
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        path = self.accounts_file
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                return
+        except (OSError, UnicodeDecodeError):
+            pass
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def read_accounts_file(self) -> list[dict[str, str]]:
+        """The definitions in `accounts.json` that look sound ([] when there is none)."""
+        try:
+            data = json.loads(self.accounts_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as e:
+            log.warning("ignoring %s: %s", self.accounts_file, e)
+            return []
+        rows = data.get("accounts") if isinstance(data, dict) else None
+        out = []
+        for row in rows if isinstance(rows, list) else []:
+            if not isinstance(row, dict):
+                continue
+            name, provider, base_url = row.get("name"), row.get("provider"), row.get("base_url")
+            if all(isinstance(v, str) and v for v in (name, provider, base_url)):
+                out.append({"name": name, "provider": provider, "base_url": base_url})
+        return out
+
+    def _reconcile_accounts_file(self) -> list[str]:
+        """A cache without accounts (new, or rebuilt after damage) gets the accounts of the
+        accounts file back (their keys are still in the keyring; the next sync refills their
+        calls). Otherwise the file is brought up to date with the cache. Returns the names
+        restored."""
+        restored: list[str] = []
+        try:
+            if not self.store.account_definitions():
+                for row in self.read_accounts_file():
+                    if row["provider"] not in PROVIDER_NAMES:
+                        continue
+                    try:
+                        name = check_account_name(row["name"])
+                        base_url = check_base_url(row["base_url"])
+                    except UsageError:
+                        continue
+                    self.store.add_account(name, row["provider"], base_url)
+                    restored.append(name)
+                if restored:
+                    log.info("restored %d account(s) from %s", len(restored), self.accounts_file)
+            self.save_accounts_file()
+        except OSError as e:
+            log.warning("could not update %s: %s", self.accounts_file, e)
+        return restored
 
     def close(self) -> None:
         if self._executor is not None:
@@ -231,7 +321,8 @@ class Core:
             folder = self._recording_dir(account)
             folder.mkdir(parents=True, exist_ok=True)
             tmp = folder / (_file_stem(call_id) + ".download")
-            ctype = await adapter.client.download(source.url, tmp, with_auth=source.with_auth)
+            ctype = await adapter.client.download(source.url, tmp, with_auth=source.with_auth,
+                                                  max_bytes=self.recording_max_bytes)
             with open(tmp, "rb") as fh:
                 head = fh.read(16)
             ext = sniff_audio(head)
@@ -267,14 +358,41 @@ def move_corrupt_cache(db_path: Path, now: datetime | None = None) -> Path:
     return target
 
 
-def open_core(profile: Profile, keys: KeyStore | None = None, **kw: Any) -> tuple[Core, str | None]:
-    """Opens the profile's core; a damaged cache is moved aside and a fresh one created. Returns
-    the core and, in that case, the notice to show."""
+def damaged_mark(profile: Profile) -> Path:
+    return profile.db_path.with_name(profile.db_path.name + DAMAGED_MARK)
+
+
+def mark_damaged(profile: Profile, detail: str) -> None:
+    """Notes that SQLite found the cache damaged while it was in use: the next `open_core` checks
+    it in full and moves it aside if the damage is confirmed."""
     try:
-        return Core.open(profile, keys, **kw), None
+        damaged_mark(profile).write_text(detail + "\n", encoding="utf-8")
+    except OSError as e:
+        log.warning("could not mark the cache as damaged: %s", e)
+
+
+def open_core(profile: Profile, keys: KeyStore | None = None, **kw: Any) -> tuple[Core, str | None]:
+    """Opens the profile's core; a damaged cache is moved aside (never deleted: it may hold what
+    cannot be fetched again) and a fresh one created, with the accounts of the accounts file.
+    Returns the core and, in that case, the notice to show."""
+    mark = damaged_mark(profile)
+    try:
+        core = Core.open(profile, keys, **kw)
+        if mark.exists():
+            try:
+                core.store.verify(full=True)
+            except CorruptCache:
+                core.close()
+                raise
+            log.info("the cache was reported damaged, but a full check finds it sound")
+            mark.unlink(missing_ok=True)
+        return core, None
     except CorruptCache as e:
         log.error("%s; moving it aside", e)
         moved = move_corrupt_cache(profile.db_path)
+        mark.unlink(missing_ok=True)
         core = Core.open(profile, keys, **kw)
+        n = len(core.restored_accounts)
+        accounts = (f" with your {n} account{'s' if n != 1 else ''}" if n else "")
         return core, (f"The local cache was damaged ({e.detail}). It was moved aside as {moved.name} "
-                      "and a fresh one was created; a sync will rebuild it.")
+                      f"(kept, not deleted) and a fresh one was created{accounts}; a sync will rebuild it.")

@@ -7,12 +7,17 @@ import logging.handlers
 import re
 from pathlib import Path
 
+#: `name: value`, `name=value`, `'name': 'value'` (dict reprs) and `('name', 'value')` (header lists)
+_SEP = r"['\"]?\s*(?:[:=]|,\s*(?=b?['\"]))\s*(?:b?['\"])?"
 _PATTERNS = [
     # Authorization: Bearer xxx / api-key: xxx / x-api-key=xxx, in headers, dict reprs or text
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|basic|token)?\s*)([^\s'\",}]+)"),
-    re.compile(r"(?i)((?:x-)?api[-_]?key['\"]?\s*[:=]\s*['\"]?)([^\s'\",}&]+)"),
+    re.compile(r"(?i)(authorization" + _SEP + r"(?:bearer|basic|token)?\s*)([^\s'\",}]+)"),
+    re.compile(r"(?i)((?:x-)?api[-_]?key" + _SEP + r")([^\s'\",}&]+)"),
+    # a bearer token wherever it appears
+    re.compile(r"(?i)(\bbearer\s+)([A-Za-z0-9._~+/=-]{4,})"),
     # key-like query parameters
-    re.compile(r"(?i)([?&](?:api[-_]?key|key|token|access_token|secret|signature|x-amz-signature|sig)=)([^&\s'\"]+)"),
+    re.compile(r"(?i)([?&](?:api[-_]?key|apikey|key|token|access_token|auth|secret|signature|"
+               r"x-amz-signature|x-amz-credential|x-amz-security-token|sig)=)([^&\s'\"]+)"),
 ]
 
 

@@ -84,6 +84,14 @@ def _short_body(resp: httpx.Response) -> str:
     return msg[:200]
 
 
+def _size(n: int) -> str:
+    if n >= 2**20:
+        return f"{n / 2**20:.0f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} bytes"
+
+
 class ApiClient:
     """Requests to one account's API. `auth_headers` go only to the account's own host."""
 
@@ -105,6 +113,12 @@ class ApiClient:
         self.retry = retry or RetryPolicy()
         self._sem = asyncio.Semaphore(max_in_flight)
         self.requests = 0  # every HTTP request sent, retries included
+        #: Once the provider has rejected the key, nothing more is sent with it: every later
+        #: request (of the sync's other workers too) fails at once with the same error.
+        self._rejected: KeyRejected | None = None
+        #: A 429 slows every request of this client down, not only the one that got it: nothing
+        #: is sent before this `time.monotonic()` value.
+        self._pause_until = 0.0
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
@@ -141,8 +155,11 @@ class ApiClient:
         last: Exception | None = None
         for attempt in range(pol.attempts):
             delay: float | None = None
+            await self._wait_for_pause()
             try:
                 async with self._sem:
+                    if self._rejected is not None:
+                        raise KeyRejected(str(self._rejected), status=self._rejected.status)
                     self.requests += 1
                     resp = await self._client.get(url, params=clean, headers=self._auth)
                     body = await resp.aread()
@@ -157,8 +174,9 @@ class ApiClient:
             else:
                 status = resp.status_code
                 if status in (401, 403):
-                    raise KeyRejected(
+                    self._rejected = KeyRejected(
                         f"{self._label} rejected the API key (HTTP {status})", status=status)
+                    raise KeyRejected(str(self._rejected), status=status)
                 if status == 404:
                     raise NotFound(f"{self._label}: not found ({self._where(url)})", status=404)
                 if status == 429:
@@ -167,6 +185,11 @@ class ApiClient:
                         raise RateLimited(
                             f"{self._label} is rate limiting; it asks to wait {ra:.0f} s", status=429)
                     delay = ra
+                    if delay is None:
+                        delay = min(pol.backoff_max, pol.backoff_base * (2 ** attempt))
+                        delay *= 0.5 + random.random()  # jitter
+                    # every request of this client waits, not only this one
+                    self._pause_until = max(self._pause_until, time.monotonic() + delay)
                     last = RateLimited(f"{self._label} kept rate limiting (HTTP 429)", status=429)
                 elif status >= 500:
                     last = ProviderError(f"{self._label} server error (HTTP {status})", status=status)
@@ -181,7 +204,7 @@ class ApiClient:
                 else:
                     try:
                         return json.loads(body), body
-                    except (ValueError, UnicodeDecodeError):
+                    except (ValueError, UnicodeDecodeError, RecursionError):
                         last = BadPayload(f"{self._label} sent a body that is not valid JSON "
                                           f"({self._where(url)})", status=status)
             if attempt + 1 < pol.attempts:
@@ -192,6 +215,13 @@ class ApiClient:
                 await asyncio.sleep(delay)
         assert last is not None
         raise last
+
+    async def _wait_for_pause(self) -> None:
+        while True:
+            wait = self._pause_until - time.monotonic()
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
 
     async def download(
         self,
@@ -242,7 +272,7 @@ class ApiClient:
                                                  f"(HTTP {resp.status_code})")
                         length = resp.headers.get("Content-Length")
                         if length and length.isdigit() and int(length) > max_bytes:
-                            raise RecordingError(f"the recording is larger than the {max_bytes // 2**20} MB cap")
+                            raise RecordingError(f"the recording is larger than the {_size(max_bytes)} cap")
                         ctype = resp.headers.get("Content-Type")
                         got = 0
                         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -253,7 +283,7 @@ class ApiClient:
                                 got += len(chunk)
                                 if got > max_bytes:
                                     raise RecordingError(
-                                        f"the recording is larger than the {max_bytes // 2**20} MB cap")
+                                        f"the recording is larger than the {_size(max_bytes)} cap")
                                 fh.write(chunk)
                         if got == 0:
                             raise RecordingError("the provider sent an empty recording")

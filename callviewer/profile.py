@@ -27,14 +27,19 @@ def default_profile_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def profile_root(root: str | os.PathLike | None = None) -> Path:
+    """The folder `Profile.open(root)` uses, without creating anything."""
+    path = Path(root).expanduser() if root else default_profile_dir()
+    return path.resolve()
+
+
 @dataclass(frozen=True)
 class Profile:
     root: Path
 
     @classmethod
     def open(cls, root: str | os.PathLike | None = None) -> Profile:
-        path = Path(root).expanduser() if root else default_profile_dir()
-        path = path.resolve()
+        path = profile_root(root)
         path.mkdir(parents=True, exist_ok=True)
         for sub in ("logs", "recordings"):
             (path / sub).mkdir(exist_ok=True)

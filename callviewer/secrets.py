@@ -90,6 +90,49 @@ def check_backend(backend) -> None:
         raise KeyringUnavailable(_FIX_HINT)
 
 
+def _describe_keyring() -> str:
+    try:
+        import keyring
+    except ImportError:
+        return "none usable: the keyring package is not installed"
+    try:
+        backend = keyring.get_keyring()
+    except Exception as e:
+        return f"none usable: probing the backends failed ({type(e).__name__})"
+    name = backend_name(backend)
+    subs = [backend_name(b) for b in getattr(backend, "backends", None) or []
+            if "fail" not in backend_name(b).lower()] if "chainer" in name.lower() else []
+    try:
+        check_backend(backend)
+    except KeyringUnavailable:
+        if "fail" in name.lower() or ("chainer" in name.lower() and not subs):
+            return "none usable: no OS keyring found (no Secret Service, Keychain or Credential Locker)"
+        return f"none usable: {name} is not an OS keyring (callviewer never keeps keys in files)"
+    except Exception as e:
+        return f"none usable: checking {name} failed ({type(e).__name__})"
+    return f"{name} ({', '.join(subs)})" if subs else name
+
+
+def describe_keyring(timeout: float = 5.0) -> str:
+    """The keyring backend API keys go to, e.g. "keyring.backends.SecretService.Keyring", or
+    "none usable: <reason>". Never raises, and gives up after `timeout` seconds (a keyring
+    daemon that does not answer on D-Bus)."""
+    import threading
+
+    result: list[str] = []
+
+    def probe() -> None:
+        try:
+            result.append(_describe_keyring())
+        except BaseException as e:  # noqa: BLE001 - a description must never fail
+            result.append(f"none usable: {type(e).__name__}")
+
+    t = threading.Thread(target=probe, name="callviewer-keyring-probe", daemon=True)
+    t.start()
+    t.join(timeout)
+    return result[0] if result else f"none usable: the keyring did not answer within {timeout:g} s"
+
+
 class OsKeyStore:
     """Keys in the OS keyring, under service "callviewer", one entry per profile and account."""
 
@@ -107,9 +150,8 @@ class OsKeyStore:
         return keyring, keyring.errors
 
     def backend_description(self) -> str:
-        import keyring
-
-        return backend_name(keyring.get_keyring())
+        """The backend in use, or "none usable: <reason>" (blocks: call it off the UI thread)."""
+        return describe_keyring()
 
     def get(self, account: str) -> Secret:
         keyring, errors = self._keyring()

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 SETTLE = timedelta(days=3)
 BATCH = 100
 RECHECK_LIMIT = 500
+#: A listed call that could not be fetched or read (a 404 right after it was listed, a broken
+#: body) is asked for again by id in this many following syncs before it is given up on.
+RETRY_FAILED_SYNCS = 3
 
 
 @dataclass
@@ -60,7 +63,7 @@ class SyncProgress:
 class SyncReport:
     account: str
     provider: str
-    state: str = "ok"     # ok, partial, key_rejected, offline, error, cancelled
+    state: str = "ok"     # ok, partial, key_rejected, offline, rate_limited, busy, error, cancelled
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -79,6 +82,24 @@ class SyncReport:
         if self.error:
             text += f" - {self.state.replace('_', ' ')}: {self.error}"
         return text
+
+
+BAD_ID = "the provider sent a call id that is not valid text (not stored)"
+
+
+def valid_id(call_id: str) -> bool:
+    """Whether a provider's call id can be stored and sent back (a JSON string may hold lone
+    surrogates, which no database, URL or terminal takes)."""
+    try:
+        call_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return len(call_id) <= 1000
+
+
+def shown_id(call_id: str) -> str:
+    """A call id as it can be printed and stored, whatever it holds."""
+    return call_id[:1000].encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def fingerprint(obj: Any) -> str:
@@ -162,6 +183,8 @@ class _Run:
         self.progress = SyncProgress(account.name, "listing")
         self.seen: set[str] = set()
         self.high_ts: float | None = None
+        #: The provider's list skipped or repeated a page: calls may be missing from this walk.
+        self.gap = False
         self._last_emit = 0.0
         self.writer = _Writer(store, account, executor)
 
@@ -220,16 +243,26 @@ class _Run:
         if not self.full and cursor.get("complete") and cursor.get("high_ts") is not None:
             since = datetime.fromtimestamp(cursor["high_ts"], timezone.utc) - SETTLE
         self.high_ts = cursor.get("high_ts")
+        retry = cursor.get("retry")
+        retry = {k: v for k, v in retry.items() if isinstance(k, str) and isinstance(v, int)} \
+            if isinstance(retry, dict) else {}
 
         queue: asyncio.Queue = asyncio.Queue(maxsize=self.concurrency * 4)
         workers = [asyncio.create_task(self.fetch_details(queue)) for _ in range(self.concurrency)]
         try:
             async for page in self.adapter.list_calls(since):
+                if page.gap and not self.gap:
+                    self.gap = True
+                    log.warning("%s: the provider's call list skipped or repeated a page; the next "
+                                "sync walks the whole list again", self.account.name)
                 for index, item in enumerate(page.items):
                     call_id = self.adapter.item_id(item)
                     if not call_id or call_id in self.seen:
                         continue
                     self.seen.add(call_id)
+                    if not valid_id(call_id):
+                        self.report.failed.append((shown_id(call_id), BAD_ID))
+                        continue
                     self.progress.listed += 1
                     if self.adapter.item_is_complete(item) and page.body is not None:
                         # the writer skips it cheaply if it is stored unchanged
@@ -246,8 +279,14 @@ class _Run:
                         await self._put(queue, workers, (call_id, lh))
                 self.progress.phase = "fetching" if self.progress.total else "listing"
                 self.emit()
-            # Calls stored as unfinished that the walk did not return: re-read them by id.
+            # Calls the last syncs could not fetch or read, and calls stored as unfinished that
+            # the walk did not return: re-read them by id.
             self.progress.phase = "rechecking"
+            for call_id in list(retry)[:RECHECK_LIMIT]:
+                if call_id not in self.seen and valid_id(call_id):
+                    self.seen.add(call_id)
+                    self.progress.total = (self.progress.total or 0) + 1
+                    await self._put(queue, workers, (call_id, None))
             recheck_since = (self.high_ts - 7 * 86400) if self.high_ts else None
             for call_id in self.store.unsettled_calls(self.account.id, recheck_since, RECHECK_LIMIT):
                 if call_id not in self.seen:
@@ -270,14 +309,29 @@ class _Run:
         await self.writer.drain()
         self.collect()
         self.store.set_cursor(self.account.id, {
-            "complete": True,
+            # after a walk with a gap, the next sync walks everything again (not only what is new)
+            "complete": not self.gap,
             "high_ts": self.high_ts,
             "normalizer_version": NORMALIZER_VERSION,
             "walked_at": time.time(),
+            "retry": self._still_missing(retry),
         })
         self.progress.phase = "done"
         self.emit(force=True)
         return self.report
+
+    def _still_missing(self, retry: dict[str, int]) -> dict[str, int]:
+        """The failed calls of this sync that are not stored (not even raw), with how many syncs
+        in a row have missed them; those missed RETRY_FAILED_SYNCS times are given up on."""
+        out: dict[str, int] = {}
+        for call_id, _why in self.report.failed:
+            if call_id in out or not valid_id(call_id) or len(out) >= RECHECK_LIMIT:
+                continue
+            if self.store.rowid_of(self.account.id, call_id) is None:
+                times = retry.get(call_id, 0) + 1
+                if times <= RETRY_FAILED_SYNCS:
+                    out[call_id] = times
+        return out
 
     async def _put(self, queue: asyncio.Queue, workers: list[asyncio.Task], item: Any) -> None:
         """Queue work; a worker's fatal error (key rejected, offline) surfaces here at once."""
@@ -313,8 +367,17 @@ async def sync_account(
     report = run.report
     try:
         await run.run()
+        problems = []
         if report.failed:
-            report.state = "partial"
+            n = len(report.failed)
+            first_id, first_why = report.failed[0]
+            problems.append(f"{n} call{'s' if n != 1 else ''} could not be read "
+                            f"(first: {first_id}: {first_why})")
+        if run.gap:
+            problems.append("the provider's call list skipped or repeated a page; "
+                            "the next sync reads the whole list again")
+        if problems:
+            report.state, report.error = "partial", "; ".join(problems)
         try:
             dirs = await adapter.directories()
             store.save_directories(account.id, dirs)
@@ -324,15 +387,22 @@ async def sync_account(
         report.state, report.error = "cancelled", "sync cancelled"
         raise
     except CallviewerError as e:
-        report.state = e.state if e.state in ("key_rejected", "offline") else "error"
+        report.state = e.state if e.state in ("key_rejected", "offline", "rate_limited", "busy") else "error"
         report.error = str(e)
+    except Exception as e:  # a bug (or a broken worker process) ends this sync, not the program
+        log.exception("the sync of %s failed", account.name)
+        report.state = "error"
+        report.error = f"unexpected {type(e).__name__} (details in the log)"
     finally:
         await run.writer.close()
         report.seconds = time.monotonic() - started
         report.requests = adapter.client.requests
         try:
+            # `last_sync_at` is the time of the last sync that worked: a failed one keeps it
+            good = report.state in ("ok", "partial")
             store.set_sync_result(account.id, report.state, report.error,
-                                  synced_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                                  synced_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                                  if good else None)
         except Exception:
             log.exception("could not record the sync result of %s", account.name)
     return report

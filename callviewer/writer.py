@@ -19,7 +19,9 @@ import json
 import logging
 import multiprocessing
 import os
+import sqlite3
 import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -115,23 +117,29 @@ def write_job(job: WriteJob) -> BatchResult:
     prepared: list[tuple[str, Any, str, str, str | None]] = []
     for call_id, page_no, index, list_hash in job.items:
         try:
+            call_id.encode("utf-8")
+        except UnicodeEncodeError:
+            out.failed.append((call_id.encode("utf-8", "backslashreplace").decode(),
+                               "the provider sent a call id that is not valid text (not stored)"))
+            continue
+        try:
             if page_no >= 0:
                 if page_no not in pages:
                     pages[page_no] = parse_page(json.loads(job.pages[page_no]))
                 raw = pages[page_no][index]
             else:
                 raw = parse_detail(json.loads(job.details[index]), call_id)
-        except (CallviewerError, ValueError, IndexError) as e:
+            if page_no < 0 and not list_complete:
+                # the body is the call object itself: store it as sent, no second serialization
+                body = job.details[index]
+                text = body.decode("utf-8", "replace")
+                h = hashlib.blake2b(body, digest_size=16).hexdigest()
+            else:
+                text = canonical(raw)
+                h = digest(text)
+        except (CallviewerError, ValueError, IndexError, TypeError, RecursionError) as e:
             out.failed.append((call_id, f"unreadable payload ({type(e).__name__})"))
             continue
-        if page_no < 0 and not list_complete:
-            # the body is the call object itself: store it as sent, no second serialization
-            body = job.details[index]
-            text = body.decode("utf-8", "replace")
-            h = hashlib.blake2b(body, digest_size=16).hexdigest()
-        else:
-            text = canonical(raw)
-            h = digest(text)
         prepared.append((call_id, raw, text, h, list_hash if list_hash is not None else (h if page_no >= 0 else None)))
 
     known = store.detail_hashes(job.account_id, [p[0] for p in prepared])
@@ -160,20 +168,74 @@ def write_job(job: WriteJob) -> BatchResult:
         records.append(CallRecord(provider_call_id=call_id, raw=RawJson(text), call=call,
                                   list_hash=list_hash, detail_hash=h, normalize_error=error,
                                   normalizer_version=NORMALIZER_VERSION))
-    result = store.upsert_calls(job.account_id, records)
+    try:
+        result = store.upsert_calls(job.account_id, records)
+    except (ValueError, TypeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError,
+            sqlite3.DataError) as e:
+        # One record the database will not take must not cost the batch: store them one by one,
+        # and one that still fails as its raw payload with the reason.
+        log.warning("a batch of %s calls could not be stored (%s); storing them one by one",
+                    job.provider, type(e).__name__)
+        result = _upsert_one_by_one(store, job.account_id, records, out)
     out.new += result.new
     out.updated += result.updated
     out.unchanged += result.unchanged
     return out
 
 
+def _upsert_one_by_one(store, account_id: int, records: list, out: BatchResult):
+    from callviewer.store import UpsertResult
+
+    total = UpsertResult()
+    for rec in records:
+        try:
+            total += store.upsert_calls(account_id, [rec])
+            continue
+        except (ValueError, TypeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError,
+                sqlite3.DataError) as e:
+            why = f"could not be stored ({type(e).__name__})"
+        rec.call = None
+        rec.normalize_error = why
+        out.failed.append((rec.provider_call_id, why))
+        try:
+            total += store.upsert_calls(account_id, [rec])
+        except (ValueError, TypeError, OverflowError, sqlite3.Error):
+            log.exception("call %s could not be stored even raw", rec.provider_call_id)
+    return total
+
+
 #: Worker processes: two keep up with the fetching on a 2-core machine (one does not).
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+def _exit_with_parent() -> None:
+    """In a worker process: exit as soon as the process that started it is gone (killed, or
+    crashed), instead of waiting for work that never comes (or writing on for nobody).
+
+    A store transaction cut short by the exit is rolled back by SQLite, like any crash."""
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:
+        return
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        try:
+            wait([sentinel])
+        except Exception:  # noqa: BLE001 - then watch by polling instead
+            ppid = os.getppid()
+            while os.getppid() == ppid:
+                time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="callviewer-parent-watch", daemon=True).start()
 
 
 def _worker_init(logs_dir: str | None) -> None:
     from callviewer.logs import setup_logging
 
+    _exit_with_parent()
     setup_logging(Path(logs_dir) if logs_dir else None)
     # import now, while the sync is still listing, rather than with the first batch
     import callviewer.normalize  # noqa: F401

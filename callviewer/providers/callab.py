@@ -45,12 +45,13 @@ class CallabAdapter:
 
     async def list_calls(self, since: datetime | None) -> AsyncIterator[ListPage]:
         full_page = 0  # the largest page the server has given: its real page size
+        full_pages = 0  # pages of that size so far
 
         async def fetch(page: int) -> tuple[ListPage, bool | None]:
             return await self._page(page, PER_PAGE), None  # Callab gives no total
 
         def is_last(listed: ListPage, _more: bool | None) -> bool:
-            nonlocal full_page
+            nonlocal full_page, full_pages
             items = listed.items
             if since is not None:
                 times = [parse_time(i.get("created_at")) for i in items]
@@ -59,10 +60,17 @@ class CallabAdapter:
                     return True  # sorted newest first: everything after this is older still
             if len(items) < PER_PAGE and len(items) < full_page:
                 return True
-            full_page = max(full_page, len(items))
+            if len(items) > full_page:
+                full_page, full_pages = len(items), 0
+            full_pages += 1
             return False
 
-        async for listed in walk_pages(fetch, self.item_id, first=0, last=MAX_PAGES, is_last=is_last):
+        def full(listed: ListPage, _more: bool | None) -> bool:
+            # as many as asked for, or the size of two pages in a row (the server's own cap)
+            return len(listed.items) >= PER_PAGE or (len(listed.items) == full_page and full_pages >= 2)
+
+        async for listed in walk_pages(fetch, self.item_id, first=0, last=MAX_PAGES,
+                                       is_last=is_last, full=full):
             yield listed
 
     async def get_call(self, call_id: str) -> dict[str, Any]:

@@ -85,18 +85,22 @@ class PageFetch(Protocol):
 
 
 async def walk_pages(fetch: PageFetch, item_id: Callable[[Mapping[str, Any]], str | None], *,
-                     first: int, last: int, is_last: Callable[[ListPage, bool | None], bool],
+                     first: int, last: int,
+                     is_last: Callable[[ListPage, bool | None], bool],
+                     full: Callable[[ListPage, bool | None], bool],
                      ) -> AsyncIterator[ListPage]:
     """Walks numbered list pages from `first`, guarding against a provider's paging glitches.
 
-    - A page that comes back **empty** where more calls were expected (the provider says more
-      pages follow, or `is_last` did not end the walk at the page before) is asked for once
-      more. If it is still empty, the next page is looked at: nothing there is the end of the
-      list; calls there mean a hole, and the walk goes on from there with a `gap` flagged.
+    - `is_last(page, more)`: whether a page ends the walk (`more`: whether the provider said more
+      pages follow; None when it does not say).
+    - `full(page, more)`: whether more calls are certainly expected after a page (the provider
+      says so, or the page was as long as pages get).
+    - A page that comes back **empty** where more calls were certainly expected is asked for
+      once more. If it is still empty, the next page is looked at: nothing there is the end of
+      the list; calls there mean a hole, and the walk goes on from there with a `gap` flagged.
     - A page that brings **no call not already listed** (a repeated page) is asked for once
       more; if it repeats again it is skipped with a `gap` flagged, and after
       `STALE_PAGES_LIMIT` such pages in a row the walk stops instead of paging forever.
-    - `is_last(page, more)` says whether a page that brought new calls ends the walk.
 
     A gap is reported on the next page yielded (or on an empty page yielded at the end). The
     sync treats a walk with a gap as incomplete: the next sync walks the whole list again.
@@ -104,11 +108,12 @@ async def walk_pages(fetch: PageFetch, item_id: Callable[[Mapping[str, Any]], st
     seen: set[str] = set()
     stale = 0
     gap = False
+    expected = False  # the page before was full: more calls are certainly expected
     page = first
     while page < last:
         listed, more = await fetch(page)
         if not listed.items:
-            if more is False or (page == first and more is None):
+            if more is False or (more is None and not expected):
                 break  # the end (or no calls at all)
             listed, more = await fetch(page)  # a glitch, or really the end: ask again
             if not listed.items:
@@ -139,6 +144,7 @@ async def walk_pages(fetch: PageFetch, item_id: Callable[[Mapping[str, Any]], st
         yield listed
         if is_last(listed, more):
             return
+        expected = full(listed, more)
         page += 1
     if gap:
         yield ListPage([], None, gap=True)

@@ -60,7 +60,11 @@ class VatelAdapter:
                 return not more
             return len(listed.items) < PAGE_SIZE
 
-        async for listed in walk_pages(fetch, self.item_id, first=1, last=MAX_PAGES, is_last=is_last):
+        def full(listed: ListPage, more: bool | None) -> bool:
+            return more is True or (more is None and len(listed.items) >= PAGE_SIZE)
+
+        async for listed in walk_pages(fetch, self.item_id, first=1, last=MAX_PAGES,
+                                       is_last=is_last, full=full):
             yield listed
 
     async def get_call(self, call_id: str) -> dict[str, Any]:

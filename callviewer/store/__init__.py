@@ -20,13 +20,13 @@ from callviewer.store.calls import (
     RederiveResult,
     UpsertResult,
 )
-from callviewer.store.db import SCHEMA_VERSION, CorruptCache, SchemaTooNew, StoreError
+from callviewer.store.db import SCHEMA_VERSION, CacheBusy, CorruptCache, SchemaTooNew, StoreError
 from callviewer.store.query import SORT_COLUMNS, CallQuery, CallRow, QueriesMixin, Totals
 from callviewer.store.search import fts_query
 
 __all__ = [
     "SCHEMA_VERSION", "SORT_COLUMNS", "UNSETTLED_STATUSES",
-    "CallQuery", "CallRecord", "RawJson", "CallRow", "CorruptCache", "RederiveResult", "SchemaTooNew",
+    "CacheBusy", "CallQuery", "CallRecord", "RawJson", "CallRow", "CorruptCache", "RederiveResult", "SchemaTooNew",
     "Store", "StoreError", "Totals", "UpsertResult", "fts_query",
 ]
 

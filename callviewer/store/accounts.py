@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from callviewer.domain import Account, Directory
 from callviewer.errors import UsageError
 from callviewer.store.db import Database, utc_now_iso
+
+log = logging.getLogger(__name__)
 
 _ACCOUNT_COLS = "a.id, a.name, a.provider, a.base_url, a.last_sync_at, a.last_sync_state, a.last_error"
 
@@ -24,6 +28,18 @@ def _account(row: sqlite3.Row | tuple, call_count: int = 0) -> Account:
 
 
 class AccountsMixin(Database):
+    #: Called (with no arguments) after an account was added, renamed, re-pointed or removed:
+    #: the core keeps a copy of the account definitions beside the cache with it.
+    on_accounts_changed: Callable[[], None] | None = None
+
+    def _accounts_changed(self) -> None:
+        hook = self.on_accounts_changed
+        if hook is not None:
+            try:
+                hook()
+            except Exception:  # the copy is a safety net: never fail the change itself
+                log.exception("could not save the account definitions")
+
     # -- accounts ----------------------------------------------------------------------------
 
     def add_account(self, name: str, provider: str, base_url: str) -> Account:
@@ -37,6 +53,7 @@ class AccountsMixin(Database):
                 (name, provider, base_url, utc_now_iso()),
             )
             account_id = cur.lastrowid
+        self._accounts_changed()
         return Account(name=name, provider=provider, base_url=base_url, id=account_id)
 
     def get_account(self, name: str) -> Account:
@@ -73,6 +90,12 @@ class AccountsMixin(Database):
         ).fetchone()[0]
         return total - errors
 
+    def account_definitions(self) -> list[dict[str, str]]:
+        """name, provider, base_url and created_at of every account, by name (never a key)."""
+        rows = self.conn.execute(
+            "SELECT name, provider, base_url, created_at FROM accounts ORDER BY name").fetchall()
+        return [{"name": n, "provider": p, "base_url": u, "created_at": c} for n, p, u, c in rows]
+
     def account_names(self) -> dict[int, str]:
         return dict(self.conn.execute("SELECT id, name FROM accounts"))
 
@@ -88,6 +111,7 @@ class AccountsMixin(Database):
             conn.execute("DELETE FROM calls WHERE account_id = ?", (account_id,))
             conn.execute("DELETE FROM directories WHERE account_id = ?", (account_id,))
             conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+        self._accounts_changed()
 
     def update_account(
         self, name: str, *, base_url: str | None = None, new_name: str | None = None
@@ -102,6 +126,7 @@ class AccountsMixin(Database):
                 conn.execute("UPDATE accounts SET name = ? WHERE id = ?", (new_name, account_id))
             if base_url is not None:
                 conn.execute("UPDATE accounts SET base_url = ? WHERE id = ?", (base_url, account_id))
+        self._accounts_changed()
         return self.get_account_by_id(account_id)
 
     def _account_id(self, name: str) -> int:

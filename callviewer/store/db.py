@@ -9,6 +9,7 @@ instead of failing with "database is locked".
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 15_000
 #: How long a writer keeps retrying `BEGIN IMMEDIATE` after busy_timeout ran out, in seconds.
 WRITE_RETRY_S = 120.0
+#: Seconds a busy cache is waited for in all (busy_timeout, then retries) before giving up with
+#: `CacheBusy`; overrides the two above (tests set it short).
+BUSY_TIMEOUT_ENV = "CALLVIEWER_BUSY_TIMEOUT"
 
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
@@ -30,6 +34,15 @@ _SQLITE_NOTADB = 26
 
 class StoreError(CallviewerError):
     """Base of the local cache's own failures."""
+
+
+class CacheBusy(StoreError):
+    """Another process kept the cache locked for writing longer than we wait."""
+
+    state = "busy"
+
+    def __init__(self, message: str = "the cache is busy (another callviewer is writing); try again") -> None:
+        super().__init__(message)
 
 
 class CorruptCache(StoreError):
@@ -41,6 +54,9 @@ class CorruptCache(StoreError):
         super().__init__(f"the local cache {path} is damaged ({detail})")
         self.path = Path(path)
         self.detail = detail
+
+    def __reduce__(self):  # crosses from the sync's worker process intact
+        return (type(self), (str(self.path), self.detail))
 
 
 class SchemaTooNew(StoreError):
@@ -54,6 +70,9 @@ class SchemaTooNew(StoreError):
         self.path = Path(path)
         self.found = found
         self.known = known
+
+    def __reduce__(self):
+        return (type(self), (str(self.path), self.found, self.known))
 
 
 def utc_now_iso() -> str:
@@ -71,6 +90,21 @@ def _is_corruption(err: sqlite3.DatabaseError) -> bool:
 def _is_busy(err: sqlite3.OperationalError) -> bool:
     msg = str(err).lower()
     return "locked" in msg or "busy" in msg
+
+
+def busy_limits() -> tuple[int, float]:
+    """(busy_timeout in ms, seconds of retries after it) from `BUSY_TIMEOUT_ENV`, else the
+    defaults."""
+    value = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if value:
+        try:
+            total = max(0.0, float(value))
+        except ValueError:
+            log.warning("ignoring %s=%r (not a number of seconds)", BUSY_TIMEOUT_ENV, value)
+        else:
+            busy_ms = int(min(total, BUSY_TIMEOUT_MS / 1000) * 1000)
+            return busy_ms, max(0.0, total - busy_ms / 1000)
+    return BUSY_TIMEOUT_MS, WRITE_RETRY_S
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,12 +260,13 @@ class Database:
     ) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self._busy_ms, self._write_retry_s = busy_limits()
         migrations = MIGRATIONS if _migrations is None else _migrations
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(
-                str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                str(self.path), timeout=self._busy_ms / 1000, isolation_level=None,
                 check_same_thread=check_same_thread,
             )
         except sqlite3.Error as err:  # e.g. the folder cannot be written
@@ -249,19 +284,19 @@ class Database:
     def _setup(self, migrations: list, *, check: bool) -> None:
         conn = self.conn
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
             # The first statement that reads the file: garbage fails here with "not a database".
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > len(migrations):
                 raise SchemaTooNew(self.path, version, len(migrations))
+            conn.execute("PRAGMA cache_size = -32768")  # 32 MiB
+            conn.execute("PRAGMA temp_store = MEMORY")
+            if check:  # before anything is written to it: a damaged file is moved aside as it is
+                self._quick_check(full=version == 0)
             if not self.read_only:
                 self._retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA cache_size = -32768")  # 32 MiB
-            conn.execute("PRAGMA temp_store = MEMORY")
-            if check:
-                self._quick_check(full=version == 0)
             if not self.read_only and version < len(migrations):
                 self._migrate(migrations)
             if self.read_only:
@@ -269,6 +304,8 @@ class Database:
         except sqlite3.DatabaseError as err:
             if _is_corruption(err):
                 raise CorruptCache(self.path, str(err)) from err
+            if isinstance(err, sqlite3.OperationalError) and _is_busy(err):
+                raise CacheBusy() from err
             raise StoreError(f"cannot open the local cache {self.path}: {err}") from err
 
     #: What the check on open covers: the small tables every screen reads (and their indexes).
@@ -342,16 +379,21 @@ class Database:
     # -- transactions ------------------------------------------------------------------------
 
     def _retry_busy(self, fn: Callable):
-        deadline = time.monotonic() + WRITE_RETRY_S
+        """Runs `fn`; while the file is locked by another writer, waits and tries again, and
+        after the busy limits (`busy_limits`) raises `CacheBusy` (never "database is locked")."""
+        deadline = time.monotonic() + self._write_retry_s
         delay = 0.05
         while True:
             try:
                 return fn()
             except sqlite3.OperationalError as err:
-                if not _is_busy(err) or time.monotonic() > deadline:
+                if not _is_busy(err):
                     raise
+                if time.monotonic() >= deadline:
+                    log.warning("the cache stayed locked by another writer: %s", err)
+                    raise CacheBusy() from err
                 log.debug("cache busy (%s), retrying", err)
-                time.sleep(delay)
+                time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
                 delay = min(delay * 2, 1.0)
 
     @contextmanager

@@ -38,6 +38,20 @@ from callviewer.ui.details import CollapsibleSection
 log = logging.getLogger(__name__)
 
 PROVIDERS = (("atlas", "Atlas"), ("callab", "Callab"), ("vatel", "Vatel"))
+#: Which key each provider wants (as the README says, without menu paths we cannot vouch for).
+KEY_KINDS = {
+    "atlas": "the account's API key",
+    "callab": "an API key (or a JWT)",
+    "vatel": "the organization's API key",
+}
+KEYRING_TEXT = "Kept only in the system keyring, never in a file."
+
+
+def key_hint_text(provider: str) -> str:
+    """Where the key comes from and where it goes, under the key field."""
+    label = dict(PROVIDERS).get(provider, provider)
+    kind = KEY_KINDS.get(provider, "the API key")
+    return f"Use {kind}, from the {label} dashboard under its API keys settings. {KEYRING_TEXT}"
 CONNECTED_TEXT = "Connected ✓"
 
 
@@ -170,8 +184,9 @@ class AccountDialog(QDialog):
         form.addRow("Provider", self.provider_combo)
         form.addRow("Name", self.name_edit)
         form.addRow("API key", self.key_edit)
-        key_hint = QLabel("Kept only in the system keyring, never in a file.", self)
+        key_hint = self.key_hint = QLabel(self)
         key_hint.setTextFormat(Qt.TextFormat.PlainText)
+        key_hint.setWordWrap(True)
         key_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         form.addRow("", key_hint)
         test_row = QHBoxLayout()
@@ -216,6 +231,7 @@ class AccountDialog(QDialog):
 
     def _on_provider(self, *_args) -> None:
         self.url_edit.setPlaceholderText(default_base_url(self.provider()))
+        self.key_hint.setText(key_hint_text(self.provider()))
         self._forget_test()
 
     def _forget_test(self, *_args) -> None:

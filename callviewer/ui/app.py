@@ -42,6 +42,10 @@ DEMO_ACCOUNTS = (("Atlas demo", "atlas"), ("Callab demo", "callab"), ("Vatel dem
 #: Set (to anything but "" or "0") by bench/bench_window.py: once the first call rows have been
 #: painted, print `first-rows <seconds since the process started>` to stderr and quit.
 BENCH_STARTUP_ENV = "CALLVIEWER_BENCH_STARTUP"
+#: Set to a number of seconds (packaging/build.sh's smoke run of the bundle, tests): the window
+#: closes itself that long after it was shown (stopping syncs as on a normal close), prints one
+#: `callviewer: quit after ...` line to stderr, and the process exits with status 0.
+QUIT_AFTER_ENV = "CALLVIEWER_QUIT_AFTER"
 
 
 def create_window(core: Core, settings: QSettings, *, demo: bool = False) -> MainWindow:
@@ -56,14 +60,25 @@ def settings_for(profile: Profile) -> QSettings:
     return QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
 
 
-def _make_app() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication([sys.argv[0] if sys.argv else APP_NAME])
+def set_identity(app: QApplication) -> None:
+    """Name, version, desktop id (ai.callviewer.CallViewer: the .desktop file and the Wayland
+    app id) and the window icon of the application."""
+    from callviewer.ui.appicon import app_icon
+
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName(APP_ID)
+    icon = app_icon()
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+
+
+def _make_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    set_identity(app)
     # Follow the platform's style and palette (dark mode included); only when no real platform
     # style is there (Qt's bare "Windows" fallback on a desktop without a theme) use Fusion.
     style = app.style().name().lower() if app.style() is not None else ""
@@ -156,6 +171,9 @@ def _run_loop(app: QApplication, core: Core, settings: QSettings, *, demo: bool,
 
     if os.environ.get(BENCH_STARTUP_ENV, "") not in ("", "0"):
         _FirstRowsProbe(window, app)
+    quit_after = quit_after_seconds()
+    if quit_after is not None:
+        _QuitAfter(window, app, quit_after)
     window.show()
     if demo and sim is not None:
         loop.call_soon(lambda: window._keep(asyncio.ensure_future(_start_demo(window, core, sim))))
@@ -178,6 +196,57 @@ def seconds_since_process_start() -> float | None:
         return time.clock_gettime(time.CLOCK_BOOTTIME) - started
     except (OSError, ValueError, IndexError, AttributeError):
         return None
+
+
+def quit_after_seconds(environ=None) -> float | None:
+    """The seconds of QUIT_AFTER_ENV, or None when it is unset, empty or not a number >= 0."""
+    value = (os.environ if environ is None else environ).get(QUIT_AFTER_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not (0 <= seconds < 1e6):
+        print(f"callviewer: ignoring {QUIT_AFTER_ENV}={value!r}: not a number of seconds",
+              file=sys.stderr)
+        return None
+    return seconds
+
+
+class _QuitAfter(QObject):
+    """See QUIT_AFTER_ENV: closes the window after a while the way the user would (syncs are
+    cancelled and their work kept), then quits the application even if a dialog is still open."""
+
+    #: After the close, how long the window may take to stop its tasks before the app quits anyway.
+    GRACE_S = 15.0
+
+    def __init__(self, window: MainWindow, app: QApplication, seconds: float) -> None:
+        super().__init__(window)
+        self._window = window
+        self._app = app
+        self._seconds = seconds
+        self._deadline = 0.0
+        self._poll = QTimer(self)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._check)
+        QTimer.singleShot(int(seconds * 1000), self._close)
+
+    def _close(self) -> None:
+        w = self._window
+        accounts = w.accounts()
+        calls = sum(a.call_count for a in accounts.values())
+        print(f"callviewer: quit after {self._seconds:g} s ({QUIT_AFTER_ENV}): {len(accounts)} accounts, "
+              f"{calls} calls", file=sys.stderr, flush=True)
+        log.info("%s: closing the window", QUIT_AFTER_ENV)
+        self._deadline = time.monotonic() + self.GRACE_S
+        self._poll.start()
+        w.close()
+
+    def _check(self) -> None:
+        if not self._window.isVisible() or time.monotonic() > self._deadline:
+            self._poll.stop()
+            self._app.quit()
 
 
 class _FirstRowsProbe(QObject):

@@ -15,7 +15,7 @@ in the header's context menu. Widths, order, hidden columns and sort are saved w
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -175,6 +175,7 @@ class CallTableView(QTableView):
         super().__init__(parent)
         self._last_rowid: int | None = None
         self._widths_set = False
+        self._placeholder = ""
         self.setAccessibleName("Calls")
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -203,6 +204,29 @@ class CallTableView(QTableView):
         hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         hh.customContextMenuRequested.connect(self._header_menu)
         self.setItemDelegateForColumn(COL["status"], StatusDotDelegate(self))
+
+    # -- the empty list --------------------------------------------------------------------------
+
+    def set_placeholder(self, text: str) -> None:
+        """What the list says in its middle while it has no rows ("" for nothing)."""
+        if text != self._placeholder:
+            self._placeholder = text
+            self.viewport().update()
+
+    def placeholder(self) -> str:
+        return self._placeholder
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(event)
+        model = self.model()
+        if not self._placeholder or model is None or model.rowCount() > 0:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        area = self.viewport().rect().adjusted(24, 24, -24, -24)
+        painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                         self._placeholder)
+        painter.end()
 
     # -- model -------------------------------------------------------------------------------
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import platform
 import re
 import sys
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QProcess, QSettings, Qt, QTimer, Signal, qVersion
+from PySide6.QtCore import QByteArray, QEvent, QObject, QProcess, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -48,13 +47,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from callviewer import __version__
 from callviewer.core import Core
 from callviewer.domain import Account, Call
 from callviewer.errors import CallviewerError, NotFound, RecordingError
 from callviewer.store import Store
 from callviewer.sync import SyncProgress, SyncReport
+from callviewer.ui.about import AboutDialog
 from callviewer.ui.accountdialog import AccountDialog, error_text
+from callviewer.ui.appicon import app_icon
 from callviewer.ui.calltable import CallListFooter, CallTableView
 from callviewer.ui.details import AnalysisView, CallHeader, CostBreakdownView, RawJsonView
 from callviewer.ui.filters import FilterBar, distinct_values
@@ -62,6 +62,7 @@ from callviewer.ui.models.calls import CallTableModel
 from callviewer.ui.models.sidebar import (
     AccountNameRole,
     FilterRole,
+    NodeKeyRole,
     NodeKindRole,
     SidebarDelegate,
     SidebarModel,
@@ -76,7 +77,18 @@ SEEK_STEP_S = 5.0
 SHUTDOWN_TIMEOUT_S = 5.0
 #: While a sync runs and the list is still empty, it is refreshed this often (ms).
 EMPTY_LIST_REFRESH_MS = 1000
+#: Accounts whose last sync found the provider unreachable are synced again after this long (ms),
+#: then after twice as long each time it is still unreachable, up to OFFLINE_RETRY_MAX_MS.
+OFFLINE_RETRY_MS = 3 * 60_000
+OFFLINE_RETRY_MAX_MS = 30 * 60_000
 NO_CALL_TEXT = "Select a call to see its transcript, recording and costs."
+WELCOME_TITLE = "Welcome to callviewer"
+WELCOME_ICON_PX = 96
+WELCOME_WIDTH = 540
+#: What the empty call list says while a sync runs, and when nothing matches.
+FETCHING_TEXT = "Fetching calls…"
+NO_CALLS_TEXT = ("No calls here. Sync (F5) fetches new ones; the sidebar, search and filters "
+                 "narrow the list.")
 #: Default widths of sidebar | call list | details (px); the window's default size is 1440 x 900.
 DEFAULT_PANES = (200, 805, 415)
 
@@ -102,6 +114,82 @@ def _plain(text: str = "", parent: QWidget | None = None, *, wrap: bool = False)
 
 def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def keyring_name(platform_name: str | None = None) -> str:
+    """The OS keyring by its everyday name, for the sentence "kept only in <...>"."""
+    name = platform_name or sys.platform
+    if name == "darwin":
+        return "the macOS Keychain"
+    if name.startswith("win"):
+        return "the Windows Credential Locker"
+    return "the system keyring (Secret Service: GNOME Keyring or KWallet)"
+
+
+def demo_command(executable: str | None = None, frozen: bool | None = None) -> list[str]:
+    """The program and arguments that open the demo in a new process: the bundle itself when
+    frozen (PyInstaller), else this Python with `-m callviewer`."""
+    executable = executable or sys.executable
+    frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
+    return [executable, "--demo"] if frozen else [executable, "-m", "callviewer", "--demo"]
+
+
+#: Longest provider text the header and the analysis tab are given (characters): a label laying
+#: out megabytes of text would freeze the window for seconds. The transcript (laid out lazily)
+#: and the Raw JSON tab keep everything.
+SUMMARY_SHOWN_MAX = 20_000
+FIELD_SHOWN_MAX = 1_000
+EXTRACTED_SHOWN_MAX = 300
+
+
+def _cut(text: Any, limit: int) -> Any:
+    if not isinstance(text, str) or len(text) <= limit:
+        return text
+    return (text[:limit] + f"… [{len(text) - limit:,} more characters; all of it is in the Raw JSON "
+            "tab]")
+
+
+def bounded_for_display(call: Call) -> Call:
+    """`call` with its header and analysis texts cut to a size a label lays out at once (see
+    SUMMARY_SHOWN_MAX); the same call when nothing is that long."""
+    import dataclasses
+    import json as _json
+
+    changes: dict[str, Any] = {}
+    if call.summary and len(call.summary) > SUMMARY_SHOWN_MAX:
+        changes["summary"] = _cut(call.summary, SUMMARY_SHOWN_MAX)
+    for name in ("status", "ended_reason", "customer_number", "agent_id", "campaign_id", "currency",
+                 "success", "sentiment", "direction"):
+        value = getattr(call, name)
+        if isinstance(value, str) and len(value) > FIELD_SHOWN_MAX:
+            changes[name] = _cut(value, FIELD_SHOWN_MAX)
+    if call.tags and (len(call.tags) > EXTRACTED_SHOWN_MAX
+                      or any(len(str(t)) > FIELD_SHOWN_MAX for t in call.tags)):
+        changes["tags"] = [_cut(str(t), FIELD_SHOWN_MAX) for t in call.tags[:EXTRACTED_SHOWN_MAX]]
+    if call.extracted:
+        def long(value: Any) -> bool:
+            if isinstance(value, str):
+                return len(value) > FIELD_SHOWN_MAX
+            if isinstance(value, (dict, list)):
+                try:
+                    return len(_json.dumps(value, ensure_ascii=False, default=str)) > FIELD_SHOWN_MAX
+                except (ValueError, RecursionError):
+                    return True
+            return False
+
+        if len(call.extracted) > EXTRACTED_SHOWN_MAX or any(
+                len(str(k)) > FIELD_SHOWN_MAX or long(v) for k, v in call.extracted.items()):
+            extracted = {}
+            for k, v in list(call.extracted.items())[:EXTRACTED_SHOWN_MAX]:
+                if long(v):
+                    try:
+                        v = _json.dumps(v, ensure_ascii=False, default=str) if not isinstance(v, str) else v
+                    except (ValueError, RecursionError):
+                        v = str(v)[:FIELD_SHOWN_MAX * 2]
+                    v = _cut(v, FIELD_SHOWN_MAX)
+                extracted[_cut(str(k), FIELD_SHOWN_MAX)] = v
+            changes["extracted"] = extracted
+    return dataclasses.replace(call, **changes) if changes else call
 
 
 def state_text(report: SyncReport) -> tuple[str, str]:
@@ -236,6 +324,44 @@ def widget_owns_key(widget: QObject, key: int) -> bool:
     return False
 
 
+def literal_tooltip(text: str) -> str:
+    """A tool tip that shows `text` as it is: Qt renders a tool tip that looks like markup as
+    rich text (`<img src=...>` would even load a file)."""
+    import html
+
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
+class _LiteralToolTips(QObject):
+    """Installed on the viewports of item views whose tool tips carry provider text (call list,
+    sidebar, transcript) and on labels: shows each tool tip escaped, never interpreted."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.ToolTip:
+            return False
+        from PySide6.QtWidgets import QToolTip
+
+        view = obj.parent() if isinstance(obj.parent(), QAbstractItemView) else None
+        if view is not None and obj is view.viewport():
+            index = view.indexAt(event.pos())
+            text = index.data(Qt.ItemDataRole.ToolTipRole) if index.isValid() else None
+            rect = view.visualRect(index) if index.isValid() else None
+        else:
+            text = obj.toolTip() if isinstance(obj, QWidget) else None
+            rect = None
+        if not isinstance(text, str) or not text:
+            QToolTip.hideText()
+            event.ignore()
+            return True
+        if text.startswith("<qt>"):  # already escaped by the widget that set it
+            return False
+        if rect is not None:
+            QToolTip.showText(event.globalPos(), literal_tooltip(text), obj, rect)
+        else:
+            QToolTip.showText(event.globalPos(), literal_tooltip(text), obj)
+        return True
+
+
 class _KeyGuard(QObject):
     """Installed on the focused widget: claims the window's one-key shortcuts for widgets that
     use those keys themselves (accepting ShortcutOverride makes Qt deliver the key press to the
@@ -272,6 +398,7 @@ class MainWindow(QMainWindow):
         self._recording_token = 0
         self._tasks: set[asyncio.Task] = set()
         self._account_dialog: AccountDialog | None = None
+        self._about: AboutDialog | None = None
         self._closing = False
         self._shutdown_task: asyncio.Task | None = None
         self._shutdown_done = False
@@ -285,12 +412,22 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._key_guard = _KeyGuard(self)
+        self._literal_tips = _LiteralToolTips(self)
+        for view in (self.table, self.sidebar, self.transcript.list_view()):
+            view.viewport().installEventFilter(self._literal_tips)
+        self.player.message_label.installEventFilter(self._literal_tips)
+        # No label of the window interprets markup, whoever built it: provider text, error
+        # messages that quote a provider and file names are all shown as they are.
+        for label in self.findChildren(QLabel):
+            if label.textFormat() != Qt.TextFormat.PlainText:
+                label.setTextFormat(Qt.TextFormat.PlainText)
         app = QApplication.instance()
         if app is not None:
             app.focusChanged.connect(self._on_focus_changed)
         self.restore_state()
         self.refresh_accounts()
         self._apply_query()
+        self._schedule_offline_retry()
 
     # -- construction --------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -326,6 +463,7 @@ class MainWindow(QMainWindow):
         self.call_model = CallTableModel(self.store, self)
         self.table = CallTableView(self)
         self.table.setModel(self.call_model)
+        self.table.set_placeholder(NO_CALLS_TEXT)
         self.footer = CallListFooter(self)
         self.progress_label = _plain("", self)
         self.progress_label.setAccessibleName("Sync progress text")
@@ -360,40 +498,7 @@ class MainWindow(QMainWindow):
         ll.addLayout(footer_row)
         self.list_page = list_page
 
-        self.empty_page = QWidget(self)
-        self.empty_page.setObjectName("emptyState")
-        el = QVBoxLayout(self.empty_page)
-        el.addStretch(2)
-        title = _plain("No accounts yet", self.empty_page)
-        f = title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.5)
-        f.setBold(True)
-        title.setFont(f)
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        blurb = _plain("Add an Atlas, Callab or Vatel account to browse its calls, or try the demo "
-                       "with simulated calls (no key or network needed).", self.empty_page, wrap=True)
-        blurb.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_add_button = QPushButton("Add account…", self.empty_page)
-        self.empty_add_button.setAccessibleName("Add account")
-        self.empty_add_button.setDefault(True)
-        self.demo_button = QPushButton("Try the demo", self.empty_page)
-        self.demo_button.setAccessibleName("Try the demo")
-        self.demo_button.setToolTip("Opens a second window with demo accounts served by a built-in "
-                                    "simulator")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.empty_add_button)
-        buttons.addWidget(self.demo_button)
-        buttons.addStretch(1)
-        el.addWidget(title)
-        el.addWidget(blurb)
-        el.addSpacing(8)
-        el.addLayout(buttons)
-        el.addStretch(3)
-
-        self.list_stack = QStackedWidget(self)
-        self.list_stack.addWidget(self.empty_page)
-        self.list_stack.addWidget(self.list_page)
+        self._build_welcome()
 
         # details
         self.header = CallHeader(self)
@@ -445,7 +550,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.setChildrenCollapsible(False)
         self.main_splitter.addWidget(sidebar_box)
-        self.main_splitter.addWidget(self.list_stack)
+        self.main_splitter.addWidget(self.list_page)
         self.main_splitter.addWidget(self.detail_stack)
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 3)
@@ -482,7 +587,11 @@ class MainWindow(QMainWindow):
         cl.setContentsMargins(6, 6, 6, 0)
         cl.setSpacing(6)
         cl.addWidget(self.notice)
-        cl.addWidget(self.main_splitter, 1)
+        # The whole window is the welcome page while there is no account.
+        self.page_stack = QStackedWidget(self)
+        self.page_stack.addWidget(self.empty_page)
+        self.page_stack.addWidget(self.main_splitter)
+        cl.addWidget(self.page_stack, 1)
         self.setCentralWidget(central)
 
         self.status_detail = _plain("", self)
@@ -491,6 +600,69 @@ class MainWindow(QMainWindow):
         self.statusBar().setAccessibleName("Status bar")
         if self.demo:
             self.status_detail.setText("Demo profile: simulated calls, deleted on exit")
+
+    def _build_welcome(self) -> None:
+        """The first-run page, shown in place of the call list while there is no account."""
+        page = self.empty_page = QWidget(self)
+        page.setObjectName("emptyState")
+        page.setAccessibleName("Welcome")
+        column = QWidget(page)
+        column.setMaximumWidth(WELCOME_WIDTH)
+        cl = QVBoxLayout(column)
+        cl.setContentsMargins(12, 0, 12, 0)
+        cl.setSpacing(10)
+        icon = QLabel(column)
+        icon.setPixmap(app_icon().pixmap(WELCOME_ICON_PX, WELCOME_ICON_PX))
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        icon.setAccessibleName("callviewer icon")
+        self.welcome_icon = icon
+        title = self.welcome_title = _plain(WELCOME_TITLE, column)
+        f = title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.6)
+        f.setBold(True)
+        title.setFont(f)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        blurb = self.welcome_text = _plain(
+            "Browse, search and play back the calls of your Atlas, Callab and Vatel voice agents "
+            "in one window: transcripts, recordings and costs. Calls are synced to this computer, "
+            "so the list stays fast and works offline.", column, wrap=True)
+        blurb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_add_button = QPushButton("Add account…", column)
+        self.empty_add_button.setAccessibleName("Add account")
+        self.empty_add_button.setToolTip("Connect an Atlas, Callab or Vatel account with its API key")
+        self.empty_add_button.setDefault(True)
+        self.demo_button = QPushButton("Try the demo", column)
+        self.demo_button.setAccessibleName("Try the demo")
+        self.demo_button.setToolTip("Opens a second window with demo accounts served by a built-in "
+                                    "simulator: no key or network needed")
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)
+        buttons.addStretch(1)
+        buttons.addWidget(self.empty_add_button)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        where = self.welcome_privacy = _plain(
+            f"You need the account's API key, from the provider's dashboard. It is kept only in "
+            f"{keyring_name()}, never in a file; the calls are cached in "
+            f"{self.core.profile.root}.", column, wrap=True)
+        where.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        where.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        cl.addWidget(icon)
+        cl.addWidget(title)
+        cl.addWidget(blurb)
+        cl.addSpacing(6)
+        cl.addLayout(buttons)
+        cl.addSpacing(6)
+        cl.addWidget(where)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column, 4)
+        row.addStretch(1)
+        el = QVBoxLayout(page)
+        el.addStretch(2)
+        el.addLayout(row)
+        el.addStretch(3)
 
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, *,
                 tip: str | None = None) -> QAction:
@@ -571,6 +743,13 @@ class MainWindow(QMainWindow):
         self._empty_refresh = QTimer(self)
         self._empty_refresh.setInterval(EMPTY_LIST_REFRESH_MS)
         self._empty_refresh.timeout.connect(self._refresh_if_empty)
+        #: Retries of offline accounts (see `_schedule_offline_retry`); tests shorten the times.
+        self.offline_retry_ms = OFFLINE_RETRY_MS
+        self.offline_retry_max_ms = OFFLINE_RETRY_MAX_MS
+        self._offline_delay: int | None = None
+        self._offline_timer = QTimer(self)
+        self._offline_timer.setSingleShot(True)
+        self._offline_timer.timeout.connect(self._retry_offline)
 
     # -- state ---------------------------------------------------------------------------------
     def restore_state(self) -> None:
@@ -630,11 +809,15 @@ class MainWindow(QMainWindow):
             return
         self._accounts = {a.name: a for a in accounts}
         selected = self._sidebar_filter()
+        current = self.sidebar.currentIndex()
+        selected_key = current.data(NodeKeyRole) if current.isValid() else None
         self._sidebar_syncing = True
         try:
             self.sidebar_model.refresh(self.store)
             self.sidebar.expandAll()
-            index = self.sidebar_model.index_for_filter(selected) if selected is not None else None
+            index = self.sidebar_model.index_for_key(selected_key)
+            if not index.isValid() and selected is not None:
+                index = self.sidebar_model.index_for_filter(selected)
             if index is None or not index.isValid():
                 index = self.sidebar_model.all_calls_index()
             if self.sidebar.currentIndex() != index:
@@ -658,10 +841,25 @@ class MainWindow(QMainWindow):
             self.filter_bar.set_choices(*distinct_values(self.store))
         except Exception:  # cosmetic: the list still works without fresh choices
             log.exception("could not read the filter choices")
-        self.list_stack.setCurrentWidget(self.list_page if accounts else self.empty_page)
+        # (The demo adds its accounts right after the start: no welcome page flashing by.)
+        welcome = not accounts and not self.demo
+        self.page_stack.setCurrentWidget(self.empty_page if welcome else self.main_splitter)
         self.no_call_label.setText(NO_CALL_TEXT if accounts else "")
         if self._sidebar_filter() != selected:
             self._apply_query()
+
+    def showing_welcome(self) -> bool:
+        """True while the first-run page is shown (there is no account)."""
+        return self.page_stack.currentWidget() is self.empty_page
+
+    def select_account(self, name: str) -> bool:
+        """Makes the account's sidebar node current (the list shows its calls)."""
+        index = self.sidebar_model.index_for_account(name)
+        if not index.isValid():
+            return False
+        self.sidebar.setCurrentIndex(index)
+        self.sidebar.scrollTo(index)
+        return True
 
     def _sidebar_filter(self) -> dict | None:
         index = self.sidebar.currentIndex()
@@ -739,6 +937,8 @@ class MainWindow(QMainWindow):
     def _on_account_saved(self, account: Account, original_name: str | None) -> None:
         self.refresh_accounts()
         if original_name is None:
+            # A new account (the first one, on first run): show it, and its first sync.
+            self.select_account(account.name)
             self.show_status(f"Added {account.name}; fetching its calls…")
             self.sync_accounts([account.name])
         else:
@@ -798,7 +998,8 @@ class MainWindow(QMainWindow):
         self.show_status(f"Removed {name}")
 
     def start_demo_process(self) -> bool:
-        ok = QProcess.startDetached(sys.executable, ["-m", "callviewer", "--demo"])
+        program, *args = demo_command()
+        ok = QProcess.startDetached(program, args)
         ok = ok[0] if isinstance(ok, tuple) else bool(ok)
         self.show_status("Opening the demo in a new window…" if ok else "Could not start the demo")
         return ok
@@ -852,6 +1053,48 @@ class MainWindow(QMainWindow):
         reports, self._batch_reports = self._batch_reports, []
         if len(reports) > 1 and not self._closing:
             self.show_status(self.batch_summary(reports), 20000)
+        delay = self._schedule_offline_retry()
+        if delay is not None and any(r.state == "offline" for r in reports) and not self._closing:
+            minutes = delay / 60_000
+            when = f"{minutes:.0f} min" if minutes >= 1 else f"{delay / 1000:.0f} s"
+            self.show_status(f"{self.statusBar().currentMessage()} — trying again in {when}", 20000)
+
+    # -- offline accounts ----------------------------------------------------------------------
+    def offline_accounts(self) -> list[str]:
+        """Accounts whose last sync found the provider unreachable (not syncing now)."""
+        return [n for n, a in self._accounts.items()
+                if a.last_sync_state == "offline" and not self.sync_controller.is_running(n)]
+
+    def offline_retry_pending(self) -> int | None:
+        """Milliseconds until offline accounts are synced again, or None when none is due."""
+        return self._offline_timer.remainingTime() if self._offline_timer.isActive() else None
+
+    def _schedule_offline_retry(self) -> int | None:
+        """Arms the retry of offline accounts: after `offline_retry_ms`, then twice as long after
+        each retry that still finds them offline (at most `offline_retry_max_ms`); disarmed, and
+        the delay reset, once none is offline. Returns the delay armed (ms), or None."""
+        if self._closing or not self.offline_accounts():
+            self._offline_timer.stop()
+            self._offline_delay = None
+            return None
+        if self._offline_timer.isActive():
+            return self._offline_timer.remainingTime()
+        if self._offline_delay is None:
+            delay = self.offline_retry_ms
+        else:
+            delay = min(self._offline_delay * 2, max(self.offline_retry_max_ms, self.offline_retry_ms))
+        self._offline_delay = delay
+        self._offline_timer.start(delay)
+        log.info("offline accounts %s: syncing them again in %.0f s", self.offline_accounts(), delay / 1000)
+        return delay
+
+    def _retry_offline(self) -> None:
+        if self._closing:
+            return
+        names = self.offline_accounts()
+        if names:
+            log.info("syncing offline accounts again: %s", ", ".join(names))
+            self.sync_accounts(names)
 
     @staticmethod
     def batch_summary(reports: list[SyncReport]) -> str:
@@ -870,6 +1113,7 @@ class MainWindow(QMainWindow):
     def _update_progress(self) -> None:
         names = self.sync_controller.running()
         visible = bool(names)
+        self.table.set_placeholder(FETCHING_TEXT if visible else NO_CALLS_TEXT)
         for w in (self.progress_label, self.progress_bar, self.cancel_sync_button):
             w.setVisible(visible)
         if not visible:
@@ -962,11 +1206,12 @@ class MainWindow(QMainWindow):
         self._current_rowid = rowid
         self._current_call = call
         self.detail_stack.setCurrentWidget(self.details_page)
-        self.header.set_call(call)
+        shown = bounded_for_display(call)
+        self.header.set_call(shown)
         if previous is None or previous.transcript != call.transcript:
             self.transcript.set_call(call)
-        self.cost.set_call(call)
-        self.analysis.set_call(call)
+        self.cost.set_call(shown)
+        self.analysis.set_call(shown)
         try:
             self.raw.set_payload(self.store.get_raw(rowid))
         except CallviewerError:
@@ -1062,22 +1307,21 @@ class MainWindow(QMainWindow):
             new.installEventFilter(self._key_guard)
 
     # -- help ----------------------------------------------------------------------------------
-    def open_about(self) -> QMessageBox:
-        import PySide6
+    def open_about(self) -> AboutDialog:
+        """Help → About (non-modal; one at a time)."""
+        if self._about is not None and self._about.isVisible():
+            self._about.raise_()
+            self._about.activateWindow()
+            return self._about
+        dialog = AboutDialog(self.core, self, demo=self.demo)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(self._forget_about)
+        self._about = dialog
+        dialog.open()
+        return dialog
 
-        box = QMessageBox(self)
-        box.setWindowTitle("About callviewer")
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"callviewer {__version__}")
-        box.setInformativeText(
-            "A local-first call browser for Atlas, Callab and Vatel.\n\n"
-            f"Qt {qVersion()} · PySide6 {PySide6.__version__} · Python {platform.python_version()}\n"
-            f"Profile: {self.core.profile.root}")
-        box.setStandardButtons(QMessageBox.StandardButton.Ok)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        return box
+    def _forget_about(self, *_args) -> None:
+        self._about = None
 
     # -- shutdown ------------------------------------------------------------------------------
     def pending_tasks(self) -> list[asyncio.Task]:
@@ -1091,6 +1335,7 @@ class MainWindow(QMainWindow):
         """Cancels syncs, recording fetches and dialog tasks and waits (a few seconds at most)
         for them to write what they have and close their connections."""
         self._closing = True
+        self._offline_timer.stop()
         self._cancel_recording()
         if self._account_dialog is not None:
             self._account_dialog.reject()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
@@ -34,31 +33,12 @@ WAIT = 15_000  # generous: the test machine may be a loaded 2-core box
 CALLS = 30
 
 
-# -- the loop --------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def qloop(qapp):
-    """The one qasync loop of the session, on the already running QApplication."""
-    import qasync
-
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    # Plain threads for asyncio.to_thread: shut down (and joined) at the end of the session.
-    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-loop")
-    loop.set_default_executor(executor)
-    asyncio.set_event_loop(loop)
-    yield loop
-    executor.shutdown(wait=True)
-
+# -- the loop (the session's one qasync loop is in conftest.py) -------------------------------
 
 @pytest.fixture(scope="module", autouse=True)
-def _loop_active(qloop):
-    """Marks the qasync loop running for this module only, so that later modules that call
-    `asyncio.run()` do not see a running loop."""
-    asyncio.events._set_running_loop(qloop)
-    asyncio.set_event_loop(qloop)
+def _loop_active(loop_running):
+    """The qasync loop counts as running while this module's tests run."""
     yield
-    asyncio.events._set_running_loop(None)
-    asyncio.set_event_loop(None)
 
 
 def run(qtbot, coro, timeout: int = WAIT):
@@ -157,9 +137,9 @@ def select_row(qtbot, window: MainWindow, row: int) -> int:
 
 def test_window_builds_with_the_first_run_state(window):
     assert window.windowTitle() == "callviewer"
-    assert window.list_stack.currentWidget() is window.empty_page
+    assert window.showing_welcome()
     texts = {lab.text() for lab in window.empty_page.findChildren(QLabel)}
-    assert "No accounts yet" in texts
+    assert "Welcome to callviewer" in texts
     assert window.empty_add_button.text() == "Add account…"
     assert window.demo_button.text() == "Try the demo"
     menus = {a.text().replace("&", ""): [x.text().replace("&", "") for x in a.menu().actions()]
@@ -184,7 +164,7 @@ def test_demo_title(qtbot, wcore, tmp_path, qloop):
 def test_sync_fills_the_list_with_progress_and_states(qtbot, window, wcore, sim30):
     names = add_accounts(qtbot, wcore, sim30)
     window.refresh_accounts()
-    assert window.list_stack.currentWidget() is window.list_page
+    assert not window.showing_welcome()
     progress: list[tuple[str, int, int]] = []
     window.sync_controller.progress.connect(lambda n, d, t: progress.append((n, d, t)))
     reports = sync_and_wait(qtbot, window)
@@ -396,7 +376,7 @@ def test_add_account_dialog_shows_a_wrong_key_inside_the_dialog(qtbot, window, w
     qtbot.waitUntil(lambda: [a.name for a in wcore.store.accounts()] == ["Callab prod"], timeout=WAIT)
     qtbot.waitUntil(lambda: "Callab prod" in reports, timeout=WAIT)
     assert reports["Callab prod"].state == "ok"
-    assert window.list_stack.currentWidget() is window.list_page
+    assert not window.showing_welcome()
     assert window.sidebar_model.index_for_account("Callab prod").isValid()
 
 
@@ -442,7 +422,7 @@ def test_edit_and_remove_an_account(qtbot, window, wcore, sim30):
     remove = next(b for b in box.buttons() if b.text() == "Remove")
     qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wcore.store.accounts() == [], timeout=WAIT)
-    qtbot.waitUntil(lambda: window.list_stack.currentWidget() is window.empty_page, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.showing_welcome(), timeout=WAIT)
     assert window.call_model.rowCount() == 0
 
 

@@ -43,6 +43,7 @@ from callviewer.store import CallQuery, Store
 __all__ = [
     "AccountNameRole",
     "FilterRole",
+    "NodeKeyRole",
     "NodeKindRole",
     "SidebarDelegate",
     "SidebarModel",
@@ -58,6 +59,9 @@ NodeKindRole = Qt.ItemDataRole.UserRole + 3
 AccountIdRole = Qt.ItemDataRole.UserRole + 4
 #: The account's sync state word ("ok", "syncing", "error", ...; account nodes).
 SyncStateRole = Qt.ItemDataRole.UserRole + 5
+#: The node's identity, stable across refreshes: ("all",), ("provider", p), ("account", name,
+#: id), (kind, account name, directory id).
+NodeKeyRole = Qt.ItemDataRole.UserRole + 6
 
 PROVIDER_LABELS = {"atlas": "Atlas", "callab": "Callab", "vatel": "Vatel"}
 _DISPLAY_MAX = 48
@@ -234,6 +238,7 @@ class SidebarModel(QStandardItemModel):
         item.setEditable(False)
         item.setData(kind, NodeKindRole)
         item.setData(node_filter, FilterRole)
+        item.setData(key, NodeKeyRole)
         self._items[key] = item
         return item
 
@@ -320,6 +325,14 @@ class SidebarModel(QStandardItemModel):
 
     def all_calls_index(self) -> QModelIndex:
         return self.indexFromItem(self._items[("all",)])
+
+    def index_for_key(self, key: tuple | None) -> QModelIndex:
+        """The node with this `NodeKeyRole` (to restore a selection exactly: an account that is
+        its provider's only one has the provider's filter)."""
+        if isinstance(key, list):  # should Qt hand the tuple back as a list
+            key = tuple(key)
+        item = self._items.get(key) if key is not None else None
+        return self.indexFromItem(item) if item is not None else QModelIndex()
 
     def index_for_filter(self, node_filter: dict[str, Any] | None) -> QModelIndex:
         """The first node whose filter equals `node_filter` (to restore a selection)."""
