@@ -452,7 +452,10 @@ class RecordingPlayer(QWidget):
         self._pending_seek = None
         self._failed = False
         self._source = None
-        self._player.stop()
+        # Pause, then drop the source (which stops): an explicit stop() while the FFmpeg
+        # backend's thread is delivering a frame was seen to deadlock inside Qt under load.
+        if self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            self._player.pause()
         self._player.setSource(QUrl())
         self._poll.stop()
         self._set_playing(False)
