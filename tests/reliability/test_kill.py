@@ -162,5 +162,5 @@ def test_sync_killed_at_random_points(tmp_path):
     assert {a["last_sync_state"] for a in accounts} == {"ok"}
     print(f"{KILLS} kills at {kill_points} took {kills_took:.1f} s; {mid_sync} landed mid-sync, "
           f"{with_workers} with worker processes running")
-    assert mid_sync >= KILLS // 2 and with_workers >= KILLS // 3  # most kills did hit syncs
+    assert mid_sync >= KILLS * 2 // 3 and with_workers >= KILLS * 2 // 3  # the kills did hit syncs
     assert kills_took < 170
