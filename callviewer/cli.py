@@ -1,9 +1,11 @@
-"""The command line (see CONTRACT.md). No Qt is imported on these paths."""
+"""The command line (see CONTRACT.md). No Qt is imported on these paths.
+
+`callviewer` (the window) builds its parser from here too, so what this module imports at the
+top is on the window's start-up path: asyncio and the network side are imported where used."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import getpass
 import json
@@ -220,6 +222,8 @@ class Cli:
         a = self.args
         core = self.core
         key = self._read_key()
+        import asyncio
+
         account = asyncio.run(core.add_account(a.name, a.provider, key, base_url=a.base_url,
                                                verify=not a.no_verify))
         checked = "key not verified" if a.no_verify else "key verified"
@@ -262,6 +266,8 @@ class Cli:
     # sync -------------------------------------------------------------------------------------
 
     def sync(self) -> int:
+        import asyncio
+
         from callviewer.sync import SyncReport, jsonable
 
         core = self.core
@@ -387,6 +393,8 @@ class Cli:
         core = self.core
         call = core.store.get_call(a.call_id, a.account)
         account = core.store.get_account(call.account)
+        import asyncio
+
         path = asyncio.run(core.fetch_recording(account, call.provider_call_id))
         out = Path(a.out)
         if out.is_dir():
@@ -456,6 +464,19 @@ def run_cli(argv: list[str], *, out: TextIO | None = None, err: TextIO | None = 
     return dispatch(args, out, err, stdin)
 
 
+def _damaged(cli: Cli, detail: str, err: TextIO) -> int:
+    """SQLite found the cache damaged while in use: marked for a full check at the next start."""
+    log.error("the cache is damaged: %s", detail)
+    core = cli._core
+    if core is not None:
+        from callviewer.core import mark_damaged
+
+        mark_damaged(core.profile, detail)
+    print(f"{PROG}: the local cache is damaged ({detail}); it will be checked, and moved aside and "
+          "rebuilt if need be, the next time callviewer starts", file=err)
+    return 1
+
+
 def _database_error(cli: Cli, e: sqlite3.DatabaseError, err: TextIO) -> int:
     """SQLite trouble the store did not turn into a message of its own: one clear line."""
     from callviewer.store.db import _is_busy, _is_corruption
@@ -465,15 +486,7 @@ def _database_error(cli: Cli, e: sqlite3.DatabaseError, err: TextIO) -> int:
         print(f"{PROG}: the cache is busy (another callviewer is writing); try again", file=err)
         return 1
     if _is_corruption(e):
-        log.error("the cache is damaged: %s", e)
-        core = cli._core
-        if core is not None:
-            from callviewer.core import mark_damaged
-
-            mark_damaged(core.profile, str(e))
-        print(f"{PROG}: the local cache is damaged ({e}); it will be checked, and moved aside and "
-              "rebuilt if need be, the next time callviewer starts", file=err)
-        return 1
+        return _damaged(cli, str(e), err)
     log.exception("database error")
     print(f"{PROG}: the local cache could not be read or written ({e})", file=err)
     return 1
@@ -494,6 +507,10 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) 
         log.info("command: %s %s", args.command, getattr(args, "action", "") or "")
         return handler()
     except CallviewerError as e:
+        from callviewer.store import CorruptCache
+
+        if isinstance(e, CorruptCache):  # (a read found it, after the check on open)
+            return _damaged(cli, e.detail, err)
         print(f"{PROG}: {e}", file=err)
         return 2 if isinstance(e, ArgError) else 1
     except KeyboardInterrupt:

@@ -6,14 +6,11 @@ their keys, sync, and fetch recordings into the profile's recording cache.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import json
 import logging
 import os
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +25,8 @@ from callviewer.store import CorruptCache, Store
 # The network side (providers -> httpx, sync, its worker) is imported when first used: the
 # window's first rows do not wait for it.
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from callviewer.providers.base import ProviderAdapter
     from callviewer.sync import SyncProgress, SyncReport
 
@@ -49,6 +48,13 @@ AUDIO_TYPES = {
     "audio/flac": ".flac", "audio/x-flac": ".flac", "audio/mp4": ".m4a", "audio/aac": ".aac",
     "audio/webm": ".webm",
 }
+
+
+async def _to_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """`asyncio.to_thread`, with asyncio imported when first needed (not at the window's start)."""
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args)
 
 
 def sniff_audio(head: bytes) -> str | None:
@@ -106,8 +112,10 @@ class Core:
         store.on_accounts_changed = self.save_accounts_file
 
     @classmethod
-    def open(cls, profile: Profile, keys: KeyStore | None = None, **kw: Any) -> Core:
-        store = Store.open(profile.db_path)
+    def open(cls, profile: Profile, keys: KeyStore | None = None, *, check: bool | str = True,
+             **kw: Any) -> Core:
+        """`check`: see `Store` ("light" leaves the calls table to a later `verify`)."""
+        store = Store.open(profile.db_path, check=check)
         try:
             core = cls(profile, store, keys if keys is not None else OsKeyStore(profile.profile_id), **kw)
             core.restored_accounts = core._reconcile_accounts_file()
@@ -231,11 +239,11 @@ class Core:
             raise UsageError(f"account {name!r} already exists")
         if verify:
             await self.verify_key(provider, base_url, key)
-        await asyncio.to_thread(self.keys.set, name, key)
+        await _to_thread(self.keys.set, name, key)
         try:
             return self.store.add_account(name, provider, base_url)
         except BaseException:
-            await asyncio.to_thread(self.keys.delete, name)
+            await _to_thread(self.keys.delete, name)
             raise
 
     def remove_account(self, name: str) -> None:
@@ -263,7 +271,7 @@ class Core:
 
         try:
             if key is None:
-                key = await asyncio.to_thread(self.keys.get, account.name)
+                key = await _to_thread(self.keys.get, account.name)
             adapter = self.adapter_for(account, key)
         except CallviewerError as e:
             report = SyncReport(account.name, account.provider, state=e.state, error=str(e))
@@ -304,7 +312,7 @@ class Core:
             return cached
         call = self.store.get_call(call_id, account.name)
         if key is None:
-            key = await asyncio.to_thread(self.keys.get, account.name)
+            key = await _to_thread(self.keys.get, account.name)
         adapter = self.adapter_for(account, key)
         try:
             raw = None
@@ -339,6 +347,8 @@ class Core:
 
 def _file_stem(call_id: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", call_id)[:60]
+    import hashlib
+
     digest = hashlib.sha1(call_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{safe}-{digest}"
 

@@ -66,3 +66,14 @@ class RecordingError(CallviewerError):
 
 class Cancelled(CallviewerError):
     state = "cancelled"
+
+
+def error_text(err: BaseException) -> str:
+    """One line for the user: a CallviewerError's own message, else a short generic one."""
+    if isinstance(err, CallviewerError):
+        text = str(err).strip() or type(err).__name__
+    elif isinstance(err, ValueError) and "empty API key" in str(err):
+        text = "Enter the API key."
+    else:
+        text = f"Unexpected error ({type(err).__name__}); details are in the log."
+    return text[:1].upper() + text[1:]

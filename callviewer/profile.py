@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +69,8 @@ class Profile:
                 return value
         except FileNotFoundError:
             pass
+        import uuid
+
         value = uuid.uuid4().hex
         tmp = f.with_suffix(".tmp")
         tmp.write_text(value + "\n")

@@ -36,16 +36,18 @@ class Store(QueriesMixin):
 
     Opening checks the file (`CorruptCache` when it is not a database or `PRAGMA quick_check`
     fails; `SchemaTooNew` when a newer callviewer wrote it) and migrates it to `SCHEMA_VERSION`.
+    `check`: True checks the small tables (accounts, directories, calls); "light" only accounts
+    and directories (the caller checks `calls` later with `verify(full=False)`); False nothing.
     """
 
     def __init__(
-        self, path: str | Path, *, check: bool = True, read_only: bool = False,
+        self, path: str | Path, *, check: bool | str = True, read_only: bool = False,
         check_same_thread: bool = True,
     ) -> None:
         super().__init__(path, check=check, read_only=read_only, check_same_thread=check_same_thread)
 
     @classmethod
-    def open(cls, path: str | Path, *, check: bool = True) -> Store:
+    def open(cls, path: str | Path, *, check: bool | str = True) -> Store:
         return cls(path, check=check)
 
     def read_only_clone(self) -> Store:

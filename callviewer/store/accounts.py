@@ -10,7 +10,7 @@ from typing import Any
 
 from callviewer.domain import Account, Directory
 from callviewer.errors import UsageError
-from callviewer.store.db import Database, utc_now_iso
+from callviewer.store.db import Database, reads_cache, utc_now_iso
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class AccountsMixin(Database):
             raise UsageError(f"unknown account id {account_id}")
         return _account(row, self._call_count(row[0]))
 
+    @reads_cache
     def accounts(self) -> list[Account]:
         """All accounts by name, with the number of (normalized) calls each has in the cache."""
         with self.snapshot() as conn:
@@ -190,6 +191,7 @@ class AccountsMixin(Database):
                 [(account_id, d.kind, d.id, d.name, i) for i, d in enumerate(directories)],
             )
 
+    @reads_cache
     def directories(self, account_id: int) -> list[Directory]:
         rows = self.conn.execute(
             "SELECT kind, id, name FROM directories WHERE account_id = ? ORDER BY position",

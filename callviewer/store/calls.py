@@ -18,7 +18,7 @@ from typing import Any
 from callviewer.domain import Call, Turn
 from callviewer.errors import NormalizeError, UsageError
 from callviewer.store.accounts import AccountsMixin
-from callviewer.store.db import utc_now_iso
+from callviewer.store.db import reads_cache, utc_now_iso
 from callviewer.store.search import search_text, summary_line
 
 #: Provider statuses that mean "this call may still change"; compared lowercased.
@@ -371,6 +371,7 @@ class CallsMixin(AccountsMixin):
         " FROM calls c JOIN accounts a ON a.id = c.account_id JOIN call_data d ON d.id = c.id"
     )
 
+    @reads_cache
     def get_call(self, provider_call_id: str, account: str | None = None) -> Call:
         """One call with its full transcript, by the provider's id."""
         if account is not None:
@@ -395,12 +396,14 @@ class CallsMixin(AccountsMixin):
                 )
         return _call_from_row(rows[0])
 
+    @reads_cache
     def get_call_by_rowid(self, rowid: int) -> Call:
         row = self.conn.execute(self._CALL_SELECT + " WHERE c.id = ?", (rowid,)).fetchone()
         if row is None:
             raise UsageError(f"unknown call row {rowid}")
         return _call_from_row(row)
 
+    @reads_cache
     def get_raw(self, rowid: int) -> Any:
         """The provider's JSON of a call, as received."""
         row = self.conn.execute("SELECT raw FROM call_data WHERE id = ?", (rowid,)).fetchone()

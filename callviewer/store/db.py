@@ -8,6 +8,7 @@ instead of failing with "database is locked".
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
@@ -85,6 +86,23 @@ def _is_corruption(err: sqlite3.DatabaseError) -> bool:
         return True
     msg = str(err).lower()
     return "not a database" in msg or "malformed" in msg or "corrupt" in msg
+
+
+def reads_cache(fn: Callable) -> Callable:
+    """For the store's reads: SQLite finding the file damaged ("database disk image is
+    malformed") becomes CorruptCache, which callers show as a message (the window, on the
+    rows it lists, the call it opens) instead of a raw sqlite3 error."""
+
+    @functools.wraps(fn)
+    def read(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except sqlite3.DatabaseError as err:
+            if _is_corruption(err):
+                raise CorruptCache(self.path, str(err)) from err
+            raise
+
+    return read
 
 
 def _is_busy(err: sqlite3.OperationalError) -> bool:
@@ -253,7 +271,7 @@ class Database:
         self,
         path: str | Path,
         *,
-        check: bool = True,
+        check: bool | str = True,
         read_only: bool = False,
         check_same_thread: bool = True,
         _migrations: list[Callable[[sqlite3.Connection], None]] | None = None,
@@ -281,7 +299,7 @@ class Database:
 
     # -- opening -----------------------------------------------------------------------------
 
-    def _setup(self, migrations: list, *, check: bool) -> None:
+    def _setup(self, migrations: list, *, check: bool | str) -> None:
         conn = self.conn
         try:
             conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
@@ -292,7 +310,8 @@ class Database:
             conn.execute("PRAGMA cache_size = -32768")  # 32 MiB
             conn.execute("PRAGMA temp_store = MEMORY")
             if check:  # before anything is written to it: a damaged file is moved aside as it is
-                self._quick_check(full=version == 0)
+                self._quick_check(full=version == 0,
+                                  tables=self.LIGHT_CHECK_TABLES if check == "light" else None)
             if not self.read_only:
                 self._retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -312,8 +331,11 @@ class Database:
     #: The bulk (call_data, the FTS index: ~95% of a big file) takes seconds to check, so it is
     #: only checked by `verify(full=True)`.
     OPEN_CHECK_TABLES = ("accounts", "directories", "calls")
+    #: `check="light"` covers only these (a few ms); the window checks `calls` (~100 ms at
+    #: 100,000 calls) on a worker thread once its first rows are on screen (`verify(tables=...)`).
+    LIGHT_CHECK_TABLES = ("accounts", "directories")
 
-    def _quick_check(self, *, full: bool) -> None:
+    def _quick_check(self, *, full: bool, tables: tuple[str, ...] | None = None) -> None:
         conn = self.conn
         if full:
             targets: tuple[str | None, ...] = (None,)
@@ -321,7 +343,8 @@ class Database:
             present = {
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
-            targets = tuple(t for t in self.OPEN_CHECK_TABLES if t in present) or (None,)
+            wanted = self.OPEN_CHECK_TABLES if tables is None else tables
+            targets = tuple(t for t in wanted if t in present) or (None,)
         problems: list[str] = []
         for table in targets:
             sql = "PRAGMA quick_check" if table is None else f"PRAGMA quick_check({table})"
@@ -329,10 +352,11 @@ class Database:
         if problems:
             raise CorruptCache(self.path, "; ".join(problems[:3]))
 
-    def verify(self, *, full: bool = True) -> None:
-        """Raises CorruptCache when SQLite's quick_check finds damage (whole file when `full`)."""
+    def verify(self, *, full: bool = True, tables: tuple[str, ...] | None = None) -> None:
+        """Raises CorruptCache when SQLite's quick_check finds damage: in the whole file when
+        `full`, else in `tables` (default: those checked on open)."""
         try:
-            self._quick_check(full=full)
+            self._quick_check(full=full, tables=tables)
         except sqlite3.DatabaseError as err:
             if _is_corruption(err):
                 raise CorruptCache(self.path, str(err)) from err

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from callviewer.domain import Call
 from callviewer.errors import UsageError
 from callviewer.store.calls import CallsMixin
+from callviewer.store.db import reads_cache
 from callviewer.store.search import fts_query
 
 #: Sort keys -> column of `calls` (None: the account's name, walked account by account).
@@ -301,6 +302,7 @@ class QueriesMixin(CallsMixin):
 
     # -- public reads ------------------------------------------------------------------------
 
+    @reads_cache
     def page(
         self, query: CallQuery, after: Sequence[Any] | None, limit: int
     ) -> tuple[list[CallRow], tuple[Any, int] | None]:
@@ -322,6 +324,7 @@ class QueriesMixin(CallsMixin):
         next_after = (keys[-1], rows[-1].rowid) if rows and len(rows) >= limit else None
         return rows, next_after
 
+    @reads_cache
     def list_docs(self, query: CallQuery | None = None, limit: int | None = None) -> list[tuple[str, str]]:
         """(account name, normalized call JSON without account and transcript), in the query's order.
 
@@ -352,6 +355,7 @@ class QueriesMixin(CallsMixin):
                     found[rowid] = (name, doc)
         return [found[i] for i in flat if i in found]
 
+    @reads_cache
     def list_calls(self, query: CallQuery | None = None, limit: int | None = None) -> list[Call]:
         """Calls without transcripts, in the query's order (newest first by default)."""
         calls = []
@@ -361,10 +365,12 @@ class QueriesMixin(CallsMixin):
             calls.append(call)
         return calls
 
+    @reads_cache
     def count(self, query: CallQuery | None = None) -> int:
         w = self._where(query or CallQuery())
         return self.conn.execute(f"SELECT count(*) FROM calls WHERE {w.text()}", w.params).fetchone()[0]
 
+    @reads_cache
     def totals(self, query: CallQuery | None = None) -> Totals:
         w = self._where(query or CallQuery())
         count, n_cost, total_cost, both_cost, both_duration = self.conn.execute(

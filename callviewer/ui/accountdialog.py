@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from callviewer.core import Core, check_account_name, check_base_url
 from callviewer.domain import Account
-from callviewer.errors import CallviewerError, UsageError
+from callviewer.errors import CallviewerError, UsageError, error_text
 from callviewer.providers import default_base_url
 from callviewer.secrets import Secret
 from callviewer.ui.details import CollapsibleSection
@@ -57,17 +57,6 @@ CONNECTED_TEXT = "Connected ✓"
 
 def _spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
     return asyncio.ensure_future(coro)
-
-
-def error_text(err: BaseException) -> str:
-    """One line for the user: a CallviewerError's own message, else a short generic one."""
-    if isinstance(err, CallviewerError):
-        text = str(err).strip() or type(err).__name__
-    elif isinstance(err, ValueError) and "empty API key" in str(err):
-        text = "Enter the API key."
-    else:
-        text = f"Unexpected error ({type(err).__name__}); details are in the log."
-    return text[:1].upper() + text[1:]
 
 
 async def update_account(core: Core, account: Account, *, new_name: str, base_url: str,

@@ -1,27 +1,27 @@
 """The window's entry point: `run_gui()` (for `callviewer` and `callviewer --demo`) and
 `create_window()` (also used by tests, without running a loop).
 
-One asyncio loop for the whole app (qasync). The demo runs the built-in provider simulator on
-127.0.0.1 with a throwaway profile and in-memory keys, so it needs no key, network or keyring.
+One asyncio loop for the whole app (qasync). It is set up on the running Qt event loop once the
+call list's first rows are on screen (importing asyncio alone takes ~20 ms). The demo runs the
+built-in provider simulator on 127.0.0.1 with a throwaway profile and in-memory keys, so it needs
+no key, network or keyring.
 """
 
 from __future__ import annotations
 
-import asyncio
+import gc
 import logging
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from callviewer import __version__
 from callviewer.core import Core, open_core
@@ -48,12 +48,14 @@ BENCH_STARTUP_ENV = "CALLVIEWER_BENCH_STARTUP"
 QUIT_AFTER_ENV = "CALLVIEWER_QUIT_AFTER"
 
 
-def create_window(core: Core, settings: QSettings, *, demo: bool = False) -> MainWindow:
+def create_window(core: Core, settings: QSettings, *, demo: bool = False,
+                  fast_start: bool = False) -> MainWindow:
     """The main window on `core` (not shown). Needs a QApplication; async work needs a running
-    qasync loop, but building the window does not."""
+    qasync loop, but building the window does not. `fast_start`: see `MainWindow` (the app
+    itself starts so, on a core opened with `check="light"`)."""
     from callviewer.ui.mainwindow import MainWindow
 
-    return MainWindow(core, settings, demo=demo)
+    return MainWindow(core, settings, demo=demo, fast_start=fast_start)
 
 
 def settings_for(profile: Profile) -> QSettings:
@@ -90,6 +92,8 @@ def _make_app() -> QApplication:
 
 def _fatal(text: str) -> int:
     print(f"callviewer: {text}", file=sys.stderr)
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(QMessageBox.Icon.Critical, "callviewer", text)
     box.exec()  # before the loop runs, not inside a coroutine
     return 1
@@ -106,6 +110,8 @@ def run_gui(profile: str | None, demo: bool, debug: bool) -> int:
 
             sim = Simulator(calls_per_provider=DEMO_CALLS_PER_PROVIDER, seed=DEMO_SEED,
                             now=datetime.now(timezone.utc)).start("127.0.0.1", 0)
+            import tempfile
+
             demo_dir = tempfile.mkdtemp(prefix="callviewer-demo-")
             prof = Profile.open(demo_dir)
             keys: KeyStore = MemoryKeyStore()
@@ -115,13 +121,15 @@ def run_gui(profile: str | None, demo: bool, debug: bool) -> int:
         setup_logging(prof.logs_dir, debug=debug)
         log.info("callviewer %s starting (profile %s%s)", __version__, prof.root, ", demo" if demo else "")
         try:
-            core, notice = open_core(prof, keys)
+            # The calls table is checked by the window once its first rows are shown.
+            core, notice = open_core(prof, keys, check="light")
         except CallviewerError as e:
             return _fatal(str(e))
         except OSError as e:
             return _fatal(f"cannot open the profile {prof.root}: {e.strerror or e}")
         return _run_loop(app, core, settings_for(prof), demo=demo, sim=sim, notice=notice)
     finally:
+        gc.enable()  # (if the window never got to its first rows)
         if core is not None:
             try:
                 core.close()
@@ -135,26 +143,86 @@ def run_gui(profile: str | None, demo: bool, debug: bool) -> int:
                 if getattr(h, "_callviewer", False):
                     root.removeHandler(h)
                     h.close()
+            import shutil
+
             shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+class _AsyncioStarter(QObject):
+    """Sets up the app's asyncio loop (qasync, on the Qt event loop already running) after the
+    call list's first paint, or after FALLBACK_MS (a first page without a list: the welcome
+    page), or when the window needs it sooner (`mainwindow.loop_starter`), whichever is first."""
+
+    FALLBACK_MS = 300
+
+    def __init__(self, window: MainWindow, app: QApplication, then) -> None:
+        super().__init__(window)
+        self._app = app
+        self._then = then
+        self._table = window.table
+        self.loop = None
+        self._table.painted.connect(self._on_painted)
+        QTimer.singleShot(self.FALLBACK_MS, self.start)
+
+    def _on_painted(self) -> None:
+        if self.loop is None:
+            QTimer.singleShot(0, self.start)
+
+    def start(self) -> None:
+        if self.loop is not None:
+            return
+        import asyncio
+
+        import qasync
+
+        from callviewer.ui import mainwindow
+
+        mainwindow.loop_starter = None
+        self._table.painted.disconnect(self._on_painted)
+        # (callviewer.app turned the garbage collector off for the start: what exists now lives
+        # as long as the app, so it is moved out of the collector's way, then it runs again)
+        gc.freeze()
+        gc.enable()
+        self.loop = qasync.QEventLoop(self._app, already_running=True)
+        asyncio.set_event_loop(self.loop)
+        self._then()
+
+    def close(self) -> None:
+        """After the Qt event loop has ended: cancels what is left and closes the loop."""
+        loop = self.loop
+        if loop is None:
+            return
+        import asyncio
+
+        for t in [t for t in asyncio.all_tasks(loop) if not t.done()]:
+            t.cancel()
+        loop.stop()
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def _run_loop(app: QApplication, core: Core, settings: QSettings, *, demo: bool,
               sim: Simulator | None, notice: str | None) -> int:
-    import qasync
+    from callviewer.ui import mainwindow
 
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    window = create_window(core, settings, demo=demo)
+    window = create_window(core, settings, demo=demo, fast_start=True)
     if notice:
         window.show_notice(notice)
         window.show_status("The local cache was rebuilt; sync to fill it again", 15000)
-    quit_future = loop.create_future()
 
-    def on_quit() -> None:
-        if not quit_future.done():
-            quit_future.set_result(None)
+    def when_ready() -> None:
+        if demo and sim is not None and not window._closing:
+            import asyncio
 
-    app.aboutToQuit.connect(on_quit)
+            window._keep(asyncio.ensure_future(_start_demo(window, core, sim)))
+
+    # What waits for the first rows runs in this order once they are painted: the benchmark's
+    # probe, the asyncio loop, then the window's own (the detail pane, connected when shown).
+    if os.environ.get(BENCH_STARTUP_ENV, "") not in ("", "0"):
+        _FirstRowsProbe(window, app)
+    starter = _AsyncioStarter(window, app, when_ready)
+    mainwindow.loop_starter = starter.start
 
     # Ctrl+C / SIGTERM close the window (which stops syncs and saves state) instead of killing it.
     def on_signal(*_args) -> None:
@@ -169,20 +237,16 @@ def _run_loop(app: QApplication, core: Core, settings: QSettings, *, demo: bool,
     ticker.start(300)
     ticker.timeout.connect(lambda: None)
 
-    if os.environ.get(BENCH_STARTUP_ENV, "") not in ("", "0"):
-        _FirstRowsProbe(window, app)
     quit_after = quit_after_seconds()
     if quit_after is not None:
         _QuitAfter(window, app, quit_after)
     window.show()
-    if demo and sim is not None:
-        loop.call_soon(lambda: window._keep(asyncio.ensure_future(_start_demo(window, core, sim))))
-    with loop:
-        loop.run_until_complete(quit_future)
-        leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for t in leftovers:
-            t.cancel()
-    ticker.stop()
+    try:
+        app.exec()
+    finally:
+        mainwindow.loop_starter = None
+        ticker.stop()
+        starter.close()
     return 0
 
 
@@ -250,27 +314,26 @@ class _QuitAfter(QObject):
 
 
 class _FirstRowsProbe(QObject):
-    """The startup benchmark's probe (see BENCH_STARTUP_ENV): watches the call list's viewport
-    and, after the first paint that has rows to show, reports and quits."""
+    """The startup benchmark's probe (see BENCH_STARTUP_ENV): after the call list's first paint
+    that has rows to show, reports and quits."""
 
     def __init__(self, window: MainWindow, app: QApplication) -> None:
         super().__init__(window)
         self._window = window
         self._app = app
         self._seen = False
-        window.table.viewport().installEventFilter(self)
+        window.table.painted.connect(self._on_painted)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if (not self._seen and event.type() == QEvent.Type.Paint
-                and self._window.call_model.rowCount() > 0):
+    def _on_painted(self) -> None:
+        if not self._seen and self._window.call_model.rowCount() > 0:
             self._seen = True
-            QTimer.singleShot(0, self._report)  # runs once this paint has been done
-        return False
+            # Runs once the whole window has been painted and flushed to the screen.
+            QTimer.singleShot(0, self._report)
 
     def _report(self) -> None:
         t = seconds_since_process_start()
         print(f"first-rows {t:.3f}" if t is not None else "first-rows nan", file=sys.stderr, flush=True)
-        self._window.table.viewport().removeEventFilter(self)
+        self._window.table.painted.disconnect(self._on_painted)
         self._app.quit()
 
 

@@ -14,14 +14,15 @@ in the header's context menu. Widths, order, hidden columns and sort are saved w
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -31,6 +32,10 @@ from PySide6.QtWidgets import (
 
 from callviewer.store import Totals
 from callviewer.ui.models.calls import COL, COLUMNS, CallTableModel, column_for_sort
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QMenu
 
 __all__ = ["CallListFooter", "CallTableView", "StatusDotDelegate", "footer_text", "status_color"]
 
@@ -170,6 +175,10 @@ class CallTableView(QTableView):
 
     #: The rowid of the new current call; -1 when no row is current any more.
     currentRowIdChanged = Signal(int)
+    #: After each paint of the list (the window's start-up waits for the first one). Watching
+    #: this instead of the viewport's events spares the start-up `viewport()`: the first call of
+    #: it makes the Python wrapper of a widget Qt created, which costs ~10 ms.
+    painted = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -211,7 +220,8 @@ class CallTableView(QTableView):
         """What the list says in its middle while it has no rows ("" for nothing)."""
         if text != self._placeholder:
             self._placeholder = text
-            self.viewport().update()
+            if self.isVisible():  # (a hidden list paints it when shown)
+                self.viewport().update()
 
     def placeholder(self) -> str:
         return self._placeholder
@@ -219,14 +229,14 @@ class CallTableView(QTableView):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().paintEvent(event)
         model = self.model()
-        if not self._placeholder or model is None or model.rowCount() > 0:
-            return
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        area = self.viewport().rect().adjusted(24, 24, -24, -24)
-        painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
-                         self._placeholder)
-        painter.end()
+        if self._placeholder and model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            area = self.viewport().rect().adjusted(24, 24, -24, -24)
+            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                             self._placeholder)
+            painter.end()
+        self.painted.emit()
 
     # -- model -------------------------------------------------------------------------------
 
@@ -294,6 +304,8 @@ class CallTableView(QTableView):
     def column_menu(self) -> QMenu:
         """A menu of checkable column names (the header's context menu). The last visible column
         cannot be hidden."""
+        from PySide6.QtWidgets import QMenu
+
         menu = QMenu(self)
         menu.setTitle("Columns")
         hh = self.horizontalHeader()
@@ -377,6 +389,8 @@ class CallTableView(QTableView):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if mods == Qt.KeyboardModifier.NoModifier and event.key() in (Qt.Key.Key_J, Qt.Key.Key_K):
+            from PySide6.QtGui import QKeyEvent
+
             key = Qt.Key.Key_Down if event.key() == Qt.Key.Key_J else Qt.Key.Key_Up
             super().keyPressEvent(QKeyEvent(event.type(), key, Qt.KeyboardModifier.NoModifier))
             event.accept()

@@ -10,20 +10,17 @@ runs on the qasync loop (`asyncio.to_thread` for the keyring), and nothing here 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import sys
-from collections.abc import Coroutine, Iterable
-from typing import Any
+import threading
+from collections.abc import Callable, Coroutine, Iterable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QProcess, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QAbstractItemView,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QFrame,
@@ -32,15 +29,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTabBar,
-    QTabWidget,
-    QTextEdit,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -49,14 +41,10 @@ from PySide6.QtWidgets import (
 
 from callviewer.core import Core
 from callviewer.domain import Account, Call
-from callviewer.errors import CallviewerError, NotFound, RecordingError
-from callviewer.store import Store
-from callviewer.sync import SyncProgress, SyncReport
-from callviewer.ui.about import AboutDialog
-from callviewer.ui.accountdialog import AccountDialog, error_text
+from callviewer.errors import CallviewerError, NotFound, RecordingError, error_text
+from callviewer.store import CorruptCache, Store
 from callviewer.ui.appicon import app_icon
 from callviewer.ui.calltable import CallListFooter, CallTableView
-from callviewer.ui.details import AnalysisView, CallHeader, CostBreakdownView, RawJsonView
 from callviewer.ui.filters import FilterBar, distinct_values
 from callviewer.ui.models.calls import CallTableModel
 from callviewer.ui.models.sidebar import (
@@ -68,8 +56,21 @@ from callviewer.ui.models.sidebar import (
     SidebarModel,
     apply_filter,
 )
-from callviewer.ui.player import LOADING_TEXT, NO_RECORDING_TEXT, RecordingPlayer
-from callviewer.ui.transcript import TranscriptView
+
+# What only the detail pane, the dialogs or a sync need is imported when first used: the window
+# shows its first rows without QtMultimedia, the transcript view or the network side (httpx).
+if TYPE_CHECKING:
+    import asyncio
+
+    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QMessageBox
+
+    from callviewer.sync import SyncProgress, SyncReport
+    from callviewer.ui.about import AboutDialog
+    from callviewer.ui.accountdialog import AccountDialog
+    from callviewer.ui.details import AnalysisView, CallHeader, CostBreakdownView, RawJsonView
+    from callviewer.ui.player import RecordingPlayer
+    from callviewer.ui.transcript import TranscriptView
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +94,25 @@ NO_CALLS_TEXT = ("No calls here. Sync (F5) fetches new ones; the sidebar, search
 DEFAULT_PANES = (200, 805, 415)
 
 
+#: Set by the app (ui/app.py) until its asyncio loop is set up, which it does only once the
+#: first rows are on screen: called (once) before the first task is made, should one come sooner.
+loop_starter: Callable[[], None] | None = None
+
+
 def _spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+    global loop_starter
+    import asyncio
+
+    if loop_starter is not None:
+        start, loop_starter = loop_starter, None
+        start()
     return asyncio.ensure_future(coro)
 
 
 def _loop_running() -> bool:
     try:
-        return asyncio.get_event_loop().is_running()
+        asyncio = sys.modules.get("asyncio")  # (not imported yet: no loop yet)
+        return asyncio is not None and asyncio.get_event_loop().is_running()
     except RuntimeError:
         return False
 
@@ -110,6 +123,36 @@ def _plain(text: str = "", parent: QWidget | None = None, *, wrap: bool = False)
     label.setText(text)
     label.setWordWrap(wrap)
     return label
+
+
+def _plain_labels(root: QWidget) -> None:
+    """No label under `root` interprets markup, whoever built it: provider text, error messages
+    that quote a provider and file names are all shown as they are."""
+    for label in root.findChildren(QLabel):
+        if label.textFormat() != Qt.TextFormat.PlainText:
+            label.setTextFormat(Qt.TextFormat.PlainText)
+
+
+class _FirstPaint(QObject):
+    """Calls `then` once, soon after the call list's first paint (on the next turn of the event
+    loop, so that the paint reaches the screen first)."""
+
+    def __init__(self, table: CallTableView, then) -> None:
+        super().__init__(table)
+        self._table = table
+        self._then = then
+        self._done = False
+        table.painted.connect(self._on_painted)
+
+    def cancel(self) -> None:
+        if not self._done:
+            self._done = True
+            self._table.painted.disconnect(self._on_painted)
+
+    def _on_painted(self) -> None:
+        if not self._done:
+            self.cancel()
+            QTimer.singleShot(0, self._then)
 
 
 def _first_upper(text: str) -> str:
@@ -270,11 +313,17 @@ class SyncController(QObject):
                 task.cancel()
 
     async def wait(self, timeout: float | None = None) -> None:
+        import asyncio
+
         tasks = self.tasks()
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
 
     async def _run(self, account: Account, full: bool) -> SyncReport:
+        import asyncio
+
+        from callviewer.sync import SyncProgress, SyncReport
+
         name = account.name
 
         def on_progress(p: SyncProgress) -> None:
@@ -313,6 +362,15 @@ def widget_owns_key(widget: QObject, key: int) -> bool:
     """True when `widget` (with focus) needs `key` itself, so the window's one-key shortcut
     (Space, ←/→, j/k) must not take it: text fields take them all, sliders, tab bars and trees
     take ←/→, buttons and combo boxes take Space."""
+    from PySide6.QtWidgets import (  # (here: each class Python meets costs start-up time)
+        QAbstractButton,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QPlainTextEdit,
+        QTabBar,
+        QTextEdit,
+    )
+
     if isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)):
         return True
     if isinstance(widget, QComboBox) and widget.isEditable():
@@ -383,8 +441,15 @@ class _KeyGuard(QObject):
 class MainWindow(QMainWindow):
     """See the module docstring. Build it with `callviewer.ui.app.create_window`."""
 
+    #: The cache check (see `check_cache`) found damage: its detail (from the worker thread).
+    cacheDamaged = Signal(str)
+
     def __init__(self, core: Core, settings: QSettings, *, demo: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 fast_start: bool = False, parent: QWidget | None = None) -> None:
+        """`fast_start` (`callviewer` itself): what the first rows need not wait for is done
+        just after the call list's first paint: building the detail pane (transcript, player,
+        cost, ...; or when first needed, whichever comes first) and checking the cache's calls
+        table (`check_cache`; the cache was opened with `check="light"`)."""
         super().__init__(parent)
         self.core = core
         self.store: Store = core.store
@@ -405,6 +470,13 @@ class MainWindow(QMainWindow):
         self._state_saved = False
         self._batch_reports: list[SyncReport] = []  # of the syncs since the progress bar showed
         self._sidebar_syncing = False  # a programmatic sidebar selection: do not re-query
+        self._fast_start = fast_start
+        self._details_built = False
+        self._tooltips_watched = False
+        self._first_paint: _FirstPaint | None = None
+        self._cache_check: threading.Thread | None = None
+        self._damage_reported = False
+        self._directory_names: dict[str, str] = {}
 
         self.setObjectName("mainWindow")
         self.setWindowTitle("callviewer — demo" if demo else "callviewer")
@@ -413,20 +485,18 @@ class MainWindow(QMainWindow):
         self._connect()
         self._key_guard = _KeyGuard(self)
         self._literal_tips = _LiteralToolTips(self)
-        for view in (self.table, self.sidebar, self.transcript.list_view()):
-            view.viewport().installEventFilter(self._literal_tips)
-        self.player.message_label.installEventFilter(self._literal_tips)
-        # No label of the window interprets markup, whoever built it: provider text, error
-        # messages that quote a provider and file names are all shown as they are.
-        for label in self.findChildren(QLabel):
-            if label.textFormat() != Qt.TextFormat.PlainText:
-                label.setTextFormat(Qt.TextFormat.PlainText)
         app = QApplication.instance()
         if app is not None:
             app.focusChanged.connect(self._on_focus_changed)
         self.restore_state()
+        if not fast_start:
+            _plain_labels(self)
+            self._watch_tooltips()
+            self.ensure_details()
+        self._query_applied = False
         self.refresh_accounts()
-        self._apply_query()
+        if not self._query_applied:  # (refresh_accounts applies it when the sidebar moved)
+            self._apply_query()
         self._schedule_offline_retry()
 
     # -- construction --------------------------------------------------------------------------
@@ -497,54 +567,14 @@ class MainWindow(QMainWindow):
         ll.addWidget(self.table, 1)
         ll.addLayout(footer_row)
         self.list_page = list_page
+        self.empty_page: QWidget | None = None  # the welcome page: built when first shown
 
-        self._build_welcome()
-
-        # details
-        self.header = CallHeader(self)
-        self.header.setAccessibleName("Call summary")
-        self.player = RecordingPlayer(self)
-        self.transcript = TranscriptView(self, own_find_shortcuts=False)
-        self.analysis = AnalysisView(self)
-        self.analysis.setAccessibleName("Analysis")
-        self.cost = CostBreakdownView(self)
-        self.cost.setAccessibleName("Cost breakdown")
-        self.raw = RawJsonView(self)
-        self.raw.section.button.hide()  # the tab says what it is; the text loads when shown
-        self.detail_tabs = QTabWidget(self)
-        self.detail_tabs.setObjectName("detailTabs")
-        self.detail_tabs.setAccessibleName("Call details")
-        self.detail_tabs.setDocumentMode(True)
-        self.detail_tabs.addTab(self.analysis, "Analysis")
-        self.detail_tabs.addTab(self.cost, "Cost")
-        self.detail_tabs.addTab(self.raw, "Raw JSON")
-        self.detail_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.detail_splitter.setObjectName("detailSplitter")
-        self.detail_splitter.setChildrenCollapsible(False)
-        self.detail_splitter.addWidget(self.transcript)
-        self.detail_splitter.addWidget(self.detail_tabs)
-        self.detail_splitter.setStretchFactor(0, 3)
-        self.detail_splitter.setStretchFactor(1, 1)
-        self.detail_splitter.setSizes([420, 220])
-
-        details = QWidget(self)
-        dl = QVBoxLayout(details)
-        dl.setContentsMargins(0, 0, 0, 0)
-        dl.setSpacing(2)
-        dl.addWidget(self.header)
-        line = QFrame(details)
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
-        dl.addWidget(line)
-        dl.addWidget(self.player)
-        dl.addWidget(self.detail_splitter, 1)
-        self.details_page = details
         self.no_call_label = _plain(NO_CALL_TEXT, self, wrap=True)
         self.no_call_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_call_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.detail_stack = QStackedWidget(self)
+        self.detail_stack.setAccessibleName("Call details pane")
         self.detail_stack.addWidget(self.no_call_label)
-        self.detail_stack.addWidget(self.details_page)
 
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
@@ -589,7 +619,6 @@ class MainWindow(QMainWindow):
         cl.addWidget(self.notice)
         # The whole window is the welcome page while there is no account.
         self.page_stack = QStackedWidget(self)
-        self.page_stack.addWidget(self.empty_page)
         self.page_stack.addWidget(self.main_splitter)
         cl.addWidget(self.page_stack, 1)
         self.setCentralWidget(central)
@@ -601,9 +630,151 @@ class MainWindow(QMainWindow):
         if self.demo:
             self.status_detail.setText("Demo profile: simulated calls, deleted on exit")
 
+    # -- the detail pane -----------------------------------------------------------------------
+    def details_built(self) -> bool:
+        return self._details_built
+
+    def ensure_details(self) -> None:
+        """Builds the detail pane (header, player, transcript, tabs) if it is not built yet."""
+        if self._details_built:
+            return
+        self._details_built = True
+        if self._first_paint is not None:
+            self._first_paint.cancel()
+            self._first_paint = None
+        if self._fast_start:  # what the first paint did not wait for
+            _plain_labels(self)  # (all the window's labels are made plain already: a last check)
+            self._watch_tooltips()
+            QTimer.singleShot(0, self.check_cache)
+        from callviewer.ui.details import AnalysisView, CallHeader, CostBreakdownView, RawJsonView
+        from callviewer.ui.player import RecordingPlayer
+        from callviewer.ui.transcript import TranscriptView
+
+        self.header = CallHeader(self.detail_stack)
+        self.header.setAccessibleName("Call summary")
+        self.player = RecordingPlayer(self.detail_stack)
+        self.transcript = TranscriptView(self.detail_stack, own_find_shortcuts=False)
+        self.analysis = AnalysisView(self.detail_stack)
+        self.analysis.setAccessibleName("Analysis")
+        self.cost = CostBreakdownView(self.detail_stack)
+        self.cost.setAccessibleName("Cost breakdown")
+        self.raw = RawJsonView(self.detail_stack)
+        self.raw.section.button.hide()  # the tab says what it is; the text loads when shown
+        from PySide6.QtWidgets import QTabWidget
+
+        self.detail_tabs = QTabWidget(self.detail_stack)
+        self.detail_tabs.setObjectName("detailTabs")
+        self.detail_tabs.setAccessibleName("Call details")
+        self.detail_tabs.setDocumentMode(True)
+        self.detail_tabs.addTab(self.analysis, "Analysis")
+        self.detail_tabs.addTab(self.cost, "Cost")
+        self.detail_tabs.addTab(self.raw, "Raw JSON")
+        self.detail_splitter = QSplitter(Qt.Orientation.Vertical, self.detail_stack)
+        self.detail_splitter.setObjectName("detailSplitter")
+        self.detail_splitter.setChildrenCollapsible(False)
+        self.detail_splitter.addWidget(self.transcript)
+        self.detail_splitter.addWidget(self.detail_tabs)
+        self.detail_splitter.setStretchFactor(0, 3)
+        self.detail_splitter.setStretchFactor(1, 1)
+        self.detail_splitter.setSizes([420, 220])
+
+        details = QWidget(self.detail_stack)
+        dl = QVBoxLayout(details)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.setSpacing(2)
+        dl.addWidget(self.header)
+        line = QFrame(details)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        dl.addWidget(line)
+        dl.addWidget(self.player)
+        dl.addWidget(self.detail_splitter, 1)
+        self.details_page = details
+        self.detail_stack.addWidget(self.details_page)
+
+        self.transcript.list_view().viewport().installEventFilter(self._literal_tips)
+        self.player.message_label.installEventFilter(self._literal_tips)
+        _plain_labels(self.details_page)
+        self.transcript.turnActivated.connect(lambda s: self.player.seek(s, play=True))
+        self.player.positionChanged.connect(self.transcript.set_position)
+        self.detail_tabs.currentChanged.connect(self._on_tab)
+        settings = self.settings
+        value = settings.value("window/detailSplitter")
+        if isinstance(value, QByteArray) and not value.isEmpty():
+            self.detail_splitter.restoreState(value)
+        tab = settings.value("details/tab")
+        try:
+            self.detail_tabs.setCurrentIndex(int(tab) if tab is not None else 0)
+        except (TypeError, ValueError):
+            pass
+        self.header.set_directory_names(self._directory_names)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self._fast_start and not self._details_built and self._first_paint is None:
+            # (connected now, so that what the app itself hooks on the first paint runs first)
+            self._first_paint = _FirstPaint(self.table, self._after_first_paint)
+        super().showEvent(event)
+
+    def _after_first_paint(self) -> None:
+        if not self._closing:
+            self.ensure_details()
+
+    def _watch_tooltips(self) -> None:
+        if not self._tooltips_watched:
+            self._tooltips_watched = True
+            for view in (self.table, self.sidebar):
+                view.viewport().installEventFilter(self._literal_tips)
+
+    # -- the cache check -----------------------------------------------------------------------
+    def check_cache(self) -> threading.Thread | None:
+        """Checks the calls table (SQLite's quick_check, ~100 ms at 100,000 calls) on a worker
+        thread. Damage gives a notice and marks the cache, so that the next start checks it in
+        full and moves it aside (kept) for a fresh one with the same accounts."""
+        if self._closing or self._cache_check is not None:
+            return self._cache_check
+        try:
+            clone = self.store.read_only_clone()
+        except CallviewerError as e:  # (no second connection to the file: not damage as such)
+            log.warning("could not check the cache: %s", e)
+            return None
+
+        def work() -> None:
+            try:
+                clone.verify(full=False, tables=("calls",))
+            except CorruptCache as e:
+                self.cacheDamaged.emit(e.detail)
+            except Exception:
+                log.exception("checking the cache")
+            finally:
+                clone.close()
+
+        self._cache_check = threading.Thread(target=work, name="cache-check", daemon=True)
+        self._cache_check.start()
+        return self._cache_check
+
+    def _read_failed(self, err: BaseException, what: str) -> None:
+        """A read of the cache failed: damage gets the notice of `_on_cache_damaged`, anything
+        else a line in the status bar."""
+        if isinstance(err, CorruptCache):
+            self._on_cache_damaged(err.detail)
+        else:
+            self.show_status(f"{what}: {error_text(err)}", 15000)
+
+    def _on_cache_damaged(self, detail: str) -> None:
+        from callviewer.core import mark_damaged
+
+        if self._damage_reported:
+            return
+        self._damage_reported = True
+        log.error("the cache is damaged: %s", detail)
+        mark_damaged(self.core.profile, detail)
+        self.show_notice(f"The local cache is damaged ({detail}). Quit and start callviewer again to "
+                         f"repair it: the damaged file is kept aside, a fresh cache is made with your "
+                         f"accounts, and a sync fetches the calls again.")
+
     def _build_welcome(self) -> None:
         """The first-run page, shown in place of the call list while there is no account."""
-        page = self.empty_page = QWidget(self)
+        page = self.empty_page = QWidget(self.page_stack)
         page.setObjectName("emptyState")
         page.setAccessibleName("Welcome")
         column = QWidget(page)
@@ -663,6 +834,10 @@ class MainWindow(QMainWindow):
         el.addStretch(2)
         el.addLayout(row)
         el.addStretch(3)
+        _plain_labels(page)
+        self.empty_add_button.clicked.connect(self.open_add_account)
+        self.demo_button.clicked.connect(self.start_demo_process)
+        self.page_stack.insertWidget(0, page)
 
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, *,
                 tip: str | None = None) -> QAction:
@@ -692,12 +867,11 @@ class MainWindow(QMainWindow):
                                      QKeySequence(QKeySequence.StandardKey.Find))
         self.act_next = self._action("&Next call", lambda: self.step_call(1), QKeySequence("J"))
         self.act_prev = self._action("&Previous call", lambda: self.step_call(-1), QKeySequence("K"))
-        self.act_play = self._action("&Play / pause", self.player.toggle_play,
-                                     QKeySequence(Qt.Key.Key_Space))
-        self.act_back = self._action(f"&Back {SEEK_STEP_S:g} s", lambda: self.player.seek_relative(-SEEK_STEP_S),
+        self.act_play = self._action("&Play / pause", self.toggle_play, QKeySequence(Qt.Key.Key_Space))
+        self.act_back = self._action(f"&Back {SEEK_STEP_S:g} s", lambda: self.seek_relative(-SEEK_STEP_S),
                                      QKeySequence(Qt.Key.Key_Left))
         self.act_forward = self._action(f"&Forward {SEEK_STEP_S:g} s",
-                                        lambda: self.player.seek_relative(SEEK_STEP_S),
+                                        lambda: self.seek_relative(SEEK_STEP_S),
                                         QKeySequence(Qt.Key.Key_Right))
         self.act_about = self._action("&About callviewer", self.open_about)
 
@@ -723,8 +897,6 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.add_account_button.clicked.connect(self.open_add_account)
-        self.empty_add_button.clicked.connect(self.open_add_account)
-        self.demo_button.clicked.connect(self.start_demo_process)
         self.sync_button.clicked.connect(self.sync_all)
         self.cancel_sync_button.clicked.connect(self.cancel_sync)
         self.sidebar.selectionModel().currentChanged.connect(self._on_sidebar_current)
@@ -732,9 +904,8 @@ class MainWindow(QMainWindow):
         self.filter_bar.changed.connect(self._apply_query)
         self.call_model.totalsChanged.connect(self.footer.set_totals)
         self.table.currentRowIdChanged.connect(self.show_call)
-        self.transcript.turnActivated.connect(lambda s: self.player.seek(s, play=True))
-        self.player.positionChanged.connect(self.transcript.set_position)
-        self.detail_tabs.currentChanged.connect(self._on_tab)
+        self.cacheDamaged.connect(self._on_cache_damaged)
+        self.call_model.readFailed.connect(lambda e: self._read_failed(e, "Could not read the calls"))
         sc = self.sync_controller
         sc.started.connect(self._on_sync_started)
         sc.progress.connect(self._on_sync_progress)
@@ -759,27 +930,22 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1440, 900)
-        for key, splitter in (("window/mainSplitter", self.main_splitter),
-                              ("window/detailSplitter", self.detail_splitter)):
-            value = s.value(key)
-            if isinstance(value, QByteArray) and not value.isEmpty():
-                splitter.restoreState(value)
+        value = s.value("window/mainSplitter")
+        if isinstance(value, QByteArray) and not value.isEmpty():
+            self.main_splitter.restoreState(value)
         header = s.value("calls/header")
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.table.restore_header_state(header)
-        tab = s.value("details/tab")
-        try:
-            self.detail_tabs.setCurrentIndex(int(tab) if tab is not None else 0)
-        except (TypeError, ValueError):
-            pass
+        # (the detail pane's splitter and tab: when it is built)
 
     def save_state(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/mainSplitter", self.main_splitter.saveState())
-        s.setValue("window/detailSplitter", self.detail_splitter.saveState())
         s.setValue("calls/header", QByteArray(self.table.header_state()))
-        s.setValue("details/tab", self.detail_tabs.currentIndex())
+        if self._details_built:  # else what was saved last time stays
+            s.setValue("window/detailSplitter", self.detail_splitter.saveState())
+            s.setValue("details/tab", self.detail_tabs.currentIndex())
         s.sync()
 
     # -- messages ------------------------------------------------------------------------------
@@ -804,8 +970,9 @@ class MainWindow(QMainWindow):
         """Re-reads accounts, sidebar counts, directory names and filter choices."""
         try:
             accounts = self.store.accounts()
+            directories = {a.name: self.store.directories(a.id) for a in accounts if a.id is not None}
         except CallviewerError as e:
-            self.show_status(f"Could not read the accounts: {e}")
+            self._read_failed(e, "Could not read the accounts")
             return
         self._accounts = {a.name: a for a in accounts}
         selected = self._sidebar_filter()
@@ -813,7 +980,7 @@ class MainWindow(QMainWindow):
         selected_key = current.data(NodeKeyRole) if current.isValid() else None
         self._sidebar_syncing = True
         try:
-            self.sidebar_model.refresh(self.store)
+            self.sidebar_model.refresh(self.store, accounts, directories)
             self.sidebar.expandAll()
             index = self.sidebar_model.index_for_key(selected_key)
             if not index.isValid() and selected is not None:
@@ -826,23 +993,21 @@ class MainWindow(QMainWindow):
             self._sidebar_syncing = False
         for name in self.sync_controller.running():
             self.sidebar_model.set_account_state(name, "syncing", self._syncing_text(name))
-        names: dict[str, str] = {}
-        for a in accounts:
-            if a.id is None:
-                continue
-            for d in self.store.directories(a.id):
-                if d.name:
-                    names[d.id] = d.name
+        names = {d.id: d.name for dirs in directories.values() for d in dirs if d.name}
         self.call_model.set_directory_names(names)
-        self.header.set_directory_names(names)
-        if self._current_call is not None:
-            self.header.set_call(self._current_call)
+        self._directory_names = names
+        if self._details_built:
+            self.header.set_directory_names(names)
+            if self._current_call is not None:
+                self.header.set_call(self._current_call)
         try:
             self.filter_bar.set_choices(*distinct_values(self.store))
         except Exception:  # cosmetic: the list still works without fresh choices
             log.exception("could not read the filter choices")
         # (The demo adds its accounts right after the start: no welcome page flashing by.)
         welcome = not accounts and not self.demo
+        if welcome and self.empty_page is None:
+            self._build_welcome()
         self.page_stack.setCurrentWidget(self.empty_page if welcome else self.main_splitter)
         self.no_call_label.setText(NO_CALL_TEXT if accounts else "")
         if self._sidebar_filter() != selected:
@@ -850,7 +1015,7 @@ class MainWindow(QMainWindow):
 
     def showing_welcome(self) -> bool:
         """True while the first-run page is shown (there is no account)."""
-        return self.page_stack.currentWidget() is self.empty_page
+        return self.empty_page is not None and self.page_stack.currentWidget() is self.empty_page
 
     def select_account(self, name: str) -> bool:
         """Makes the account's sidebar node current (the list shows its calls)."""
@@ -870,12 +1035,13 @@ class MainWindow(QMainWindow):
             self._apply_query()
 
     def _apply_query(self) -> None:
+        self._query_applied = True
         query = apply_filter(self.call_model.query(), self._sidebar_filter())
         query = self.filter_bar.apply_to(query)
         try:
             self.call_model.set_query(query)
         except CallviewerError as e:
-            self.show_status(error_text(e))
+            self._read_failed(e, "Could not list the calls")
             return
         self._reselect()
 
@@ -923,6 +1089,8 @@ class MainWindow(QMainWindow):
             self._account_dialog.raise_()
             self._account_dialog.activateWindow()
             return self._account_dialog
+        from callviewer.ui.accountdialog import AccountDialog
+
         dialog = AccountDialog(self.core, self, account=account)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(lambda acct, d=dialog: self._on_account_saved(acct, d.original_name))
@@ -946,6 +1114,8 @@ class MainWindow(QMainWindow):
             self.refresh_list()
 
     def confirm_remove_account(self, name: str) -> QMessageBox:
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Remove account")
@@ -969,6 +1139,8 @@ class MainWindow(QMainWindow):
     async def remove_account(self, name: str) -> None:
         """Removes the account, its calls, recordings and keyring entry (on a worker thread, with
         its own connection to the cache), then refreshes the window."""
+        import asyncio
+
         try:
             if self.sync_controller.is_running(name):
                 self.sync_controller.cancel(name)
@@ -999,6 +1171,8 @@ class MainWindow(QMainWindow):
 
     def start_demo_process(self) -> bool:
         program, *args = demo_command()
+        from PySide6.QtCore import QProcess
+
         ok = QProcess.startDetached(program, args)
         ok = ok[0] if isinstance(ok, tuple) else bool(ok)
         self.show_status("Opening the demo in a new window…" if ok else "Could not start the demo")
@@ -1170,7 +1344,7 @@ class MainWindow(QMainWindow):
         try:
             self.call_model.refresh()
         except CallviewerError as e:
-            self.show_status(error_text(e))
+            self._read_failed(e, "Could not list the calls")
             return
         rowid = self._current_rowid
         if rowid is not None:
@@ -1185,9 +1359,10 @@ class MainWindow(QMainWindow):
         self._cancel_recording()
         self._current_rowid = None
         self._current_call = None
-        for w in (self.header, self.transcript, self.cost, self.analysis, self.raw):
-            w.clear()
-        self.player.clear()
+        if self._details_built:
+            for w in (self.header, self.transcript, self.cost, self.analysis, self.raw):
+                w.clear()
+            self.player.clear()
         self.detail_stack.setCurrentWidget(self.no_call_label)
 
     def show_call(self, rowid: int) -> None:
@@ -1197,7 +1372,7 @@ class MainWindow(QMainWindow):
         try:
             call = self.store.get_call_by_rowid(rowid)
         except CallviewerError as e:
-            self.show_status(f"Could not read that call: {error_text(e)}")
+            self._read_failed(e, "Could not read that call")
             return
         same_row = rowid == self._current_rowid
         if same_row and call == self._current_call:
@@ -1205,6 +1380,7 @@ class MainWindow(QMainWindow):
         previous = self._current_call if same_row else None
         self._current_rowid = rowid
         self._current_call = call
+        self.ensure_details()
         self.detail_stack.setCurrentWidget(self.details_page)
         shown = bounded_for_display(call)
         self.header.set_call(shown)
@@ -1231,6 +1407,8 @@ class MainWindow(QMainWindow):
         return stem[:100] + path.suffix
 
     def _load_recording(self, call: Call) -> None:
+        from callviewer.ui.player import LOADING_TEXT, NO_RECORDING_TEXT
+
         self._cancel_recording()
         account = self._accounts.get(call.account)
         if account is None:
@@ -1253,6 +1431,10 @@ class MainWindow(QMainWindow):
         self._recording_task = self._keep(_spawn(self._fetch_recording(token, account, call)))
 
     async def _fetch_recording(self, token: int, account: Account, call: Call) -> None:
+        import asyncio
+
+        from callviewer.ui.player import NO_RECORDING_TEXT
+
         try:
             path = await self.core.fetch_recording(account, call.provider_call_id)
         except asyncio.CancelledError:
@@ -1294,8 +1476,16 @@ class MainWindow(QMainWindow):
             self.table.select_row(target)
 
     def find_in_transcript(self) -> None:
-        if self.detail_stack.currentWidget() is self.details_page:
+        if self._details_built and self.detail_stack.currentWidget() is self.details_page:
             self.transcript.show_find()
+
+    def toggle_play(self) -> None:
+        if self._details_built:
+            self.player.toggle_play()
+
+    def seek_relative(self, seconds: float) -> None:
+        if self._details_built:
+            self.player.seek_relative(seconds)
 
     def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         if old is not None:
@@ -1309,6 +1499,8 @@ class MainWindow(QMainWindow):
     # -- help ----------------------------------------------------------------------------------
     def open_about(self) -> AboutDialog:
         """Help → About (non-modal; one at a time)."""
+        from callviewer.ui.about import AboutDialog
+
         if self._about is not None and self._about.isVisible():
             self._about.raise_()
             self._about.activateWindow()
@@ -1344,8 +1536,11 @@ class MainWindow(QMainWindow):
         for t in tasks:
             t.cancel()
         if tasks:
+            import asyncio
+
             await asyncio.wait(tasks, timeout=SHUTDOWN_TIMEOUT_S)
-        self.player.clear()
+        if self._details_built:
+            self.player.clear()
         self._shutdown_done = True
 
     async def _shutdown_and_close(self) -> None:
@@ -1372,5 +1567,6 @@ class MainWindow(QMainWindow):
             return
         for t in self.pending_tasks():
             t.cancel()
-        self.player.clear()
+        if self._details_built:
+            self.player.clear()
         super().closeEvent(event)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sqlite3
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from callviewer.domain import Call, Turn
 from callviewer.store import CallRecord
@@ -69,3 +72,25 @@ def record(call: Call | None, *, pcid: str | None = None, raw=None, list_hash=No
     if detail_hash is None:
         detail_hash = hashlib.sha1(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
     return CallRecord(pcid, raw, call, list_hash or "L" + detail_hash[:8], detail_hash, error, version)
+
+
+def damage_table(path, table: str, n_pages: int = 6) -> None:
+    """Scribbles over some b-tree pages of `table` (found with the dbstat table)."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    try:
+        pages = [r[0] for r in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype IN ('leaf', 'internal')"
+            " ORDER BY pageno", (table,))]
+    except sqlite3.OperationalError:
+        pytest.skip("this SQLite has no dbstat table")
+    finally:
+        conn.close()
+    assert len(pages) >= n_pages
+    data = bytearray(path.read_bytes())
+    for page in pages[1:1 + n_pages]:
+        start = (page - 1) * page_size
+        data[start:start + page_size] = bytes((i * 7 + 13) % 256 for i in range(page_size))
+    path.write_bytes(bytes(data))

@@ -10,6 +10,7 @@ import pytest
 
 from callviewer.store import SCHEMA_VERSION, CallQuery, CorruptCache, SchemaTooNew, Store
 from callviewer.store.db import MIGRATIONS, Database
+from store_helpers import damage_table as _damage
 from store_helpers import make_call, record
 
 
@@ -97,28 +98,6 @@ def test_garbage_file_is_corrupt_cache(tmp_path):
     with pytest.raises(CorruptCache) as info:
         Store(path)
     assert info.value.path == path
-
-
-def _damage(path, table: str, n_pages: int = 6) -> None:
-    """Scribbles over some b-tree pages of `table` (found with the dbstat table)."""
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("PRAGMA journal_mode = DELETE")
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    try:
-        pages = [r[0] for r in conn.execute(
-            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype IN ('leaf', 'internal')"
-            " ORDER BY pageno", (table,))]
-    except sqlite3.OperationalError:
-        pytest.skip("this SQLite has no dbstat table")
-    finally:
-        conn.close()
-    assert len(pages) >= n_pages
-    data = bytearray(path.read_bytes())
-    for page in pages[1:1 + n_pages]:
-        start = (page - 1) * page_size
-        data[start:start + page_size] = bytes((i * 7 + 13) % 256 for i in range(page_size))
-    path.write_bytes(bytes(data))
 
 
 def _filled(path, n=400):

@@ -51,6 +51,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from callviewer.errors import CallviewerError
 from callviewer.store import CallQuery, CallRow, Store, Totals
 
 __all__ = [
@@ -115,6 +116,9 @@ _ROW_FIELD = {
 _ACCOUNT_FIELD = 2
 
 _R = Qt.ItemDataRole
+_DISPLAY, _ALIGNMENT, _TOOLTIP = int(_R.DisplayRole), int(_R.TextAlignmentRole), int(_R.ToolTipRole)
+_ROWID, _CALLROW = int(RowIdRole), int(CallRowRole)
+_ROLES = frozenset({_DISPLAY, _ALIGNMENT, _TOOLTIP, _ROWID, _CALLROW})
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _NUMERIC = frozenset({COL["duration"], COL["cost"]})
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
@@ -363,6 +367,9 @@ class CallTableModel(QAbstractTableModel):
     totalsChanged = Signal(object)
     #: The new `CallQuery` after `set_query()`, `sort()` (so a view can follow the sort).
     queryChanged = Signal(object)
+    #: A read of more rows (scrolling) failed: the CallviewerError (e.g. CorruptCache). Once per
+    #: query; the rows that could not be read show empty.
+    readFailed = Signal(object)
 
     def __init__(self, store: Store, parent=None, *, page_size: int = 200,
                  cache_blocks: int = 250, threaded_totals: bool = True) -> None:
@@ -390,6 +397,7 @@ class CallTableModel(QAbstractTableModel):
         self._windowed = False                  # rowCount() is the whole result (fetch_all)
         self._fetching = False                  # the fetchMore re-entry guard
         self._hot: tuple[int, list[CallRow]] | None = None  # last block data() used
+        self._read_failed = False               # readFailed was emitted for this query
 
     # -- query -------------------------------------------------------------------------------
 
@@ -461,6 +469,7 @@ class CallTableModel(QAbstractTableModel):
             self._next_after = next_after
             self._complete = next_after is None
             self._windowed = False
+            self._read_failed = False
             self.endResetModel()
         finally:
             self._fetching = False
@@ -478,7 +487,12 @@ class CallTableModel(QAbstractTableModel):
         self._fetching = True
         try:
             start = self._rows
-            rows, next_after = self._store.page(self._query, self._next_after, self._page)
+            try:
+                rows, next_after = self._store.page(self._query, self._next_after, self._page)
+            except CallviewerError as e:
+                self._complete = True
+                self._failed(e)
+                return
             self._next_after = next_after
             if next_after is None:
                 self._complete = True
@@ -573,7 +587,11 @@ class CallTableModel(QAbstractTableModel):
         if block is not None:
             self._blocks.move_to_end(b)
         else:
-            block = self._load_block(b)
+            try:
+                block = self._load_block(b)
+            except CallviewerError as e:
+                self._failed(e)
+                return []  # (not remembered: tried again when shown again)
             self._remember(b, block)
         self._hot = (b, block)
         return block
@@ -591,6 +609,12 @@ class CallTableModel(QAbstractTableModel):
                     return []
         rows, _ = self._store.page(self._query, cursor, self._page)
         return rows
+
+    def _failed(self, err: CallviewerError) -> None:
+        log.warning("reading calls for the list failed: %s", err)
+        if not self._read_failed:
+            self._read_failed = True
+            self.readFailed.emit(err)
 
     def _key(self, row: CallRow) -> Any:
         column = self._store._sort_column(self._query)
@@ -670,20 +694,22 @@ class CallTableModel(QAbstractTableModel):
         return super().headerData(section, orientation, role)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _R.DisplayRole) -> Any:
-        if role == _R.DisplayRole:
+        # (Called some 2,000 times per paint, mostly for roles it has nothing for: plain ints,
+        # not enum members, are compared first.)
+        if role not in _ROLES:
+            return None
+        if role == _DISPLAY:
             row = self.call_row(index.row()) if index.isValid() else None
             return None if row is None else self._display(row, index.column())
-        if role == _R.TextAlignmentRole:
+        if role == _ALIGNMENT:
             return _RIGHT if index.isValid() and index.column() in _NUMERIC else None
-        if role == _R.ToolTipRole:
+        if role == _TOOLTIP:
             row = self.call_row(index.row()) if index.isValid() else None
             return None if row is None else self._tooltip(row, index.column())
-        if role == RowIdRole:
+        if role == _ROWID:
             row = self.call_row(index.row()) if index.isValid() else None
             return None if row is None else row.rowid
-        if role == CallRowRole:
-            return self.call_row(index.row()) if index.isValid() else None
-        return None
+        return self.call_row(index.row()) if index.isValid() else None  # CallRowRole
 
     def _display(self, r: CallRow, col: int) -> str | None:
         if col == 0:

@@ -166,10 +166,14 @@ class SidebarModel(QStandardItemModel):
 
     # -- building ----------------------------------------------------------------------------
 
-    def refresh(self, store: Store) -> None:
-        """Reads accounts, call counts and directories from the store and shows them."""
-        accounts = store.accounts()
-        directories = {a.name: store.directories(a.id) for a in accounts if a.id is not None}
+    def refresh(self, store: Store, accounts: list[Account] | None = None,
+                directories: dict[str, list[Directory]] | None = None) -> None:
+        """Reads accounts, call counts and directories from the store (unless the caller just
+        read them) and shows them."""
+        if accounts is None:
+            accounts = store.accounts()
+        if directories is None:
+            directories = {a.name: store.directories(a.id) for a in accounts if a.id is not None}
         # A live state other than "syncing" is superseded by what the sync stored.
         self._live = {k: v for k, v in self._live.items() if v[0] == "syncing"}
         self.set_accounts(accounts, directories)
