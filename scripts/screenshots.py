@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = tempfile.mkdtemp(prefix="callviewer-shots-")
     core = Core.open(Profile.open(tmp), MemoryKeyStore())
     window = create_window(core, QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat),
-                           demo=True)
+                           demo=True, fast_start=True)  # as `callviewer --demo` starts
     window.resize(args.width, args.height)
     window.show()
     try:
