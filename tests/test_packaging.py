@@ -161,3 +161,33 @@ def test_build_and_smoke_run_the_bundle():
                           cwd=ROOT, timeout=3600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "smoke: all passed" in proc.stderr
+
+
+def test_a_regular_install_ships_every_resource():
+    """pyproject.toml's data-files list every file of resources/ (but the voices' script), so a
+    `pip install .` (not editable) has the icons and voices under <prefix>/share/callviewer."""
+    import tomllib
+
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    shipped = {(Path(dest), Path(src).name) for dest, srcs in data_files.items() for src in srcs}
+    for dest, srcs in data_files.items():
+        for src in srcs:
+            assert (ROOT / src).is_file(), src
+            rel = Path(src).parent.relative_to("resources")
+            assert Path(dest) == Path("share/callviewer/resources") / rel, (dest, src)
+    wanted = {(Path("share/callviewer/resources") / p.parent.relative_to(ROOT / "resources"), p.name)
+              for p in (ROOT / "resources").rglob("*") if p.is_file() and p.suffix != ".py"}
+    assert wanted == shipped
+
+
+def test_resources_are_found_under_the_install_prefix(tmp_path, monkeypatch):
+    from callviewer import resources
+
+    shared = tmp_path.joinpath(*resources.SHARED, "only-installed")
+    shared.mkdir(parents=True)
+    (shared / "x.txt").write_text("x")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    assert resources.resource_path("only-installed", "x.txt") == shared / "x.txt"
+    # what the source tree has wins; what is nowhere is named where the source tree's would be
+    assert resources.resource_path("voices", "index.json") == ROOT / "resources" / "voices" / "index.json"
+    assert resources.resource_path("nowhere.txt") == ROOT / "resources" / "nowhere.txt"
