@@ -72,22 +72,39 @@ def backend_name(backend) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def check_backend(backend) -> None:
-    """Raise KeyringUnavailable unless `backend` is a real OS keyring."""
-    name = backend_name(backend).lower()
+def _priority(backend) -> float:
     try:
-        priority = float(getattr(backend, "priority", 0))
+        return float(getattr(backend, "priority", 0))
     except Exception:  # some backends raise when probed without their service
-        priority = 0
-    if "chainer" in name:
-        subs = [b for b in getattr(backend, "backends", []) if "fail" not in backend_name(b).lower()]
+        return 0.0
+
+
+def is_os_keyring(backend) -> bool:
+    """True for a real OS keyring (Secret Service, KWallet, Keychain, Credential Locker...)."""
+    name = backend_name(backend).lower()
+    return _priority(backend) > 0 and not any(bad in name for bad in _REFUSED_BACKENDS)
+
+
+def os_backend(backend):
+    """The OS keyring keys go to and come from: `backend` itself when it is one.
+
+    keyring's ChainerBackend (what keyring picks when several backends are installed, e.g.
+    keyrings.alt beside the Secret Service) would read from and write to all of them; of its
+    backends the best OS keyring is used directly, and the others never. Raises
+    KeyringUnavailable when there is no OS keyring."""
+    if "chainer" in backend_name(backend).lower():
+        subs = [b for b in getattr(backend, "backends", None) or [] if is_os_keyring(b)]
         if not subs:
             raise KeyringUnavailable(_FIX_HINT)
-        for sub in subs:
-            check_backend(sub)
-        return
-    if priority <= 0 or any(bad in name for bad in _REFUSED_BACKENDS):
+        return max(subs, key=_priority)
+    if not is_os_keyring(backend):
         raise KeyringUnavailable(_FIX_HINT)
+    return backend
+
+
+def check_backend(backend) -> None:
+    """Raise KeyringUnavailable unless `backend` is (or chains) a real OS keyring."""
+    os_backend(backend)
 
 
 def _describe_keyring() -> str:
@@ -100,17 +117,21 @@ def _describe_keyring() -> str:
     except Exception as e:
         return f"none usable: probing the backends failed ({type(e).__name__})"
     name = backend_name(backend)
-    subs = [backend_name(b) for b in getattr(backend, "backends", None) or []
-            if "fail" not in backend_name(b).lower()] if "chainer" in name.lower() else []
+    chained = [b for b in getattr(backend, "backends", None) or []
+               if "fail" not in backend_name(b).lower()] if "chainer" in name.lower() else []
     try:
-        check_backend(backend)
+        used = os_backend(backend)
     except KeyringUnavailable:
-        if "fail" in name.lower() or ("chainer" in name.lower() and not subs):
+        if "fail" in name.lower() or ("chainer" in name.lower() and not chained):
             return "none usable: no OS keyring found (no Secret Service, Keychain or Credential Locker)"
-        return f"none usable: {name} is not an OS keyring (callviewer never keeps keys in files)"
+        shown = ", ".join(backend_name(b) for b in chained) if chained else name
+        return f"none usable: {shown} is not an OS keyring (callviewer never keeps keys in files)"
     except Exception as e:
         return f"none usable: checking {name} failed ({type(e).__name__})"
-    return f"{name} ({', '.join(subs)})" if subs else name
+    if used is backend:
+        return name
+    unused = [backend_name(b) for b in chained if b is not used]
+    return backend_name(used) + (f" (not used: {', '.join(unused)})" if unused else "")
 
 
 def describe_keyring(timeout: float = 5.0) -> str:
@@ -138,25 +159,25 @@ class OsKeyStore:
 
     def __init__(self, profile_id: str) -> None:
         self._profile_id = profile_id
-        self._checked = False
+        self._backend = None
 
     def _keyring(self):
+        """(the OS keyring backend, keyring.errors); see `os_backend`."""
         import keyring  # imported lazily: probing backends is slow and touches D-Bus
         import keyring.errors
 
-        if not self._checked:
-            check_backend(keyring.get_keyring())
-            self._checked = True
-        return keyring, keyring.errors
+        if self._backend is None:
+            self._backend = os_backend(keyring.get_keyring())
+        return self._backend, keyring.errors
 
     def backend_description(self) -> str:
         """The backend in use, or "none usable: <reason>" (blocks: call it off the UI thread)."""
         return describe_keyring()
 
     def get(self, account: str) -> Secret:
-        keyring, errors = self._keyring()
+        backend, errors = self._keyring()
         try:
-            value = keyring.get_password(SERVICE, _entry(self._profile_id, account))
+            value = backend.get_password(SERVICE, _entry(self._profile_id, account))
         except errors.KeyringError as e:
             raise KeyringUnavailable(f"the OS keyring refused to read the key: {type(e).__name__}") from None
         if not value:
@@ -165,16 +186,16 @@ class OsKeyStore:
         return Secret(value)
 
     def set(self, account: str, key: Secret) -> None:
-        keyring, errors = self._keyring()
+        backend, errors = self._keyring()
         try:
-            keyring.set_password(SERVICE, _entry(self._profile_id, account), key.reveal())
+            backend.set_password(SERVICE, _entry(self._profile_id, account), key.reveal())
         except errors.KeyringError as e:
             raise KeyringUnavailable(f"the OS keyring refused to store the key: {type(e).__name__}") from None
 
     def delete(self, account: str) -> None:
-        keyring, errors = self._keyring()
+        backend, errors = self._keyring()
         try:
-            keyring.delete_password(SERVICE, _entry(self._profile_id, account))
+            backend.delete_password(SERVICE, _entry(self._profile_id, account))
         except errors.PasswordDeleteError:
             pass  # already gone
         except errors.KeyringError as e:

@@ -58,3 +58,70 @@ def test_real_secret_service_round_trip():
     with pytest.raises(MissingKey):
         store.get("prod")
     store.delete("prod")  # deleting twice is fine
+
+
+class _Plaintext:
+    """What keyrings.alt's PlaintextKeyring looks like to callviewer (keys in a dict here)."""
+
+    priority = 0.5
+
+    def __init__(self) -> None:
+        self.data: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.data.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.data[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.data.pop((service, username), None)
+
+
+_Plaintext.__module__ = "keyrings.alt.file"
+_Plaintext.__qualname__ = "PlaintextKeyring"
+
+
+def test_a_chain_without_an_os_keyring_is_refused():
+    from keyring.backends import fail
+
+    with pytest.raises(KeyringUnavailable):
+        check_backend(_FakeChain([_Plaintext(), fail.Keyring()]))
+
+
+class _FakeChain:
+    priority = 10
+
+    def __init__(self, backends) -> None:
+        self.backends = backends
+
+
+_FakeChain.__module__ = "keyring.backends.chainer"
+_FakeChain.__qualname__ = "ChainerBackend"
+
+
+@needs_secret_service
+def test_keyrings_alt_beside_the_secret_service_is_left_alone(monkeypatch):
+    """keyring chains every installed backend: callviewer then uses the Secret Service of the
+    chain, and never reads from or writes to the plaintext one."""
+    import keyring
+    from keyring.backends import SecretService
+
+    from callviewer.secrets import describe_keyring
+
+    plain = _Plaintext()
+    secret_service = SecretService.Keyring()
+    chain = _FakeChain([plain, secret_service])
+    monkeypatch.setattr(keyring, "get_keyring", lambda: chain)
+    profile = uuid.uuid4().hex
+    plain.set_password("callviewer", f"{profile}:prod", "sk-from-a-plaintext-file")
+    store = OsKeyStore(profile)
+    with pytest.raises(MissingKey):  # the plaintext file's key is not read
+        store.get("prod")
+    store.set("prod", Secret("sk-test-chain"))
+    assert store.get("prod").reveal() == "sk-test-chain"
+    assert secret_service.get_password("callviewer", f"{profile}:prod") == "sk-test-chain"
+    assert plain.data == {("callviewer", f"{profile}:prod"): "sk-from-a-plaintext-file"}  # untouched
+    store.delete("prod")
+    assert describe_keyring() == ("keyring.backends.SecretService.Keyring "
+                                  "(not used: keyrings.alt.file.PlaintextKeyring)")
