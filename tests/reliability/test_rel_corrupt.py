@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -21,30 +20,9 @@ from callviewer.simulator import Simulator
 from callviewer.store import CallQuery
 from tests.conftest import FAST_RETRY, SIM_KEYS
 from tests.core.test_keyring import needs_secret_service
+from tests.store.store_helpers import damage_table
 
 PROVIDERS = ("atlas", "callab", "vatel")
-
-
-def damage_table(path: Path, table: str, n_pages: int = 6) -> None:
-    """Scribbles over some b-tree pages of `table` (found with the dbstat table)."""
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("PRAGMA journal_mode = DELETE")
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    try:
-        pages = [r[0] for r in conn.execute(
-            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype IN ('leaf', 'internal')"
-            " ORDER BY pageno", (table,))]
-    except sqlite3.OperationalError:
-        pytest.skip("this SQLite has no dbstat table")
-    finally:
-        conn.close()
-    assert len(pages) > n_pages, pages
-    data = bytearray(path.read_bytes())
-    for page in pages[1:1 + n_pages]:
-        start = (page - 1) * page_size
-        data[start:start + page_size] = bytes((i * 7 + 13) % 256 for i in range(page_size))
-    path.write_bytes(bytes(data))
 
 
 def garbage(path: Path) -> None:
