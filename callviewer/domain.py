@@ -139,7 +139,8 @@ class Account:
     last_sync_at: str | None = None
     last_sync_state: str | None = None  # "ok", "key_rejected", "offline", "error", "cancelled", "partial"
     last_error: str | None = None
-    call_count: int = 0
+    #: Calls in the cache (None: not counted, see `Store.accounts(counts=False)`).
+    call_count: int | None = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -20,7 +20,7 @@ _ACCOUNT_COLS = "a.id, a.name, a.provider, a.base_url, a.last_sync_at, a.last_sy
 _SYNCED_STATES = frozenset({"ok", "partial"})
 
 
-def _account(row: sqlite3.Row | tuple, call_count: int = 0) -> Account:
+def _account(row: sqlite3.Row | tuple, call_count: int | None = 0) -> Account:
     return Account(
         id=row[0], name=row[1], provider=row[2], base_url=row[3],
         last_sync_at=row[4], last_sync_state=row[5], last_error=row[6], call_count=call_count,
@@ -73,11 +73,13 @@ class AccountsMixin(Database):
         return _account(row, self._call_count(row[0]))
 
     @reads_cache
-    def accounts(self) -> list[Account]:
-        """All accounts by name, with the number of (normalized) calls each has in the cache."""
+    def accounts(self, *, counts: bool = True) -> list[Account]:
+        """All accounts by name, with the number of (normalized) calls each has in the cache
+        (`counts=False`: call_count None; counting reads an index entry per call, ~6 ms at
+        100,000 calls)."""
         with self.snapshot() as conn:
             rows = conn.execute(f"SELECT {_ACCOUNT_COLS} FROM accounts a ORDER BY a.name").fetchall()
-            return [_account(r, self._call_count(r[0])) for r in rows]
+            return [_account(r, self._call_count(r[0]) if counts else None) for r in rows]
 
     def _call_count(self, account_id: int) -> int:
         # Both counts come from indexes only: (account_id, id) and the partial errors index.

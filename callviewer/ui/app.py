@@ -299,7 +299,7 @@ class _QuitAfter(QObject):
     def _close(self) -> None:
         w = self._window
         accounts = w.accounts()
-        calls = sum(a.call_count for a in accounts.values())
+        calls = sum(a.call_count or 0 for a in accounts.values())
         print(f"callviewer: quit after {self._seconds:g} s ({QUIT_AFTER_ENV}): {len(accounts)} accounts, "
               f"{calls} calls", file=sys.stderr, flush=True)
         log.info("%s: closing the window", QUIT_AFTER_ENV)

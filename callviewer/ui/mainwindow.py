@@ -494,7 +494,7 @@ class MainWindow(QMainWindow):
             self._watch_tooltips()
             self.ensure_details()
         self._query_applied = False
-        self.refresh_accounts()
+        self.refresh_accounts(counts=not fast_start)
         if not self._query_applied:  # (refresh_accounts applies it when the sidebar moved)
             self._apply_query()
         self._schedule_offline_retry()
@@ -645,6 +645,7 @@ class MainWindow(QMainWindow):
         if self._fast_start:  # what the first paint did not wait for
             _plain_labels(self)  # (all the window's labels are made plain already: a last check)
             self._watch_tooltips()
+            QTimer.singleShot(0, self.refresh_accounts)  # the sidebar's call counts
             QTimer.singleShot(0, self.check_cache)
         from callviewer.ui.details import AnalysisView, CallHeader, CostBreakdownView, RawJsonView
         from callviewer.ui.player import RecordingPlayer
@@ -966,10 +967,11 @@ class MainWindow(QMainWindow):
     def accounts(self) -> dict[str, Account]:
         return dict(self._accounts)
 
-    def refresh_accounts(self) -> None:
-        """Re-reads accounts, sidebar counts, directory names and filter choices."""
+    def refresh_accounts(self, *, counts: bool = True) -> None:
+        """Re-reads accounts, sidebar counts (unless `counts` is False: the fast start counts
+        after the first paint), directory names and filter choices."""
         try:
-            accounts = self.store.accounts()
+            accounts = self.store.accounts(counts=counts)
             directories = {a.name: self.store.directories(a.id) for a in accounts if a.id is not None}
         except CallviewerError as e:
             self._read_failed(e, "Could not read the accounts")

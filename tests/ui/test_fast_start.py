@@ -55,11 +55,18 @@ def fast(qtbot, tmp_path):
     core.close()
 
 
+def _all_calls_text(window) -> str:
+    return window.sidebar_model.all_calls_index().data()
+
+
 def test_the_detail_pane_is_built_after_the_first_rows(qtbot, fast):
     assert not fast.details_built()
     assert fast.call_model.rowCount() > 0
+    assert _all_calls_text(fast) == "All calls"  # (counted after the first paint)
     fast.show()
     qtbot.waitUntil(fast.details_built, timeout=WAIT)
+    qtbot.waitUntil(lambda: _all_calls_text(fast) == "All calls (60)", timeout=WAIT)
+    assert fast.sidebar_model.index_for_account("prod").data().startswith("prod (60)\n")
     # ... and the calls table was checked on a worker thread, and found sound
     qtbot.waitUntil(lambda: fast._cache_check is not None and not fast._cache_check.is_alive(),
                     timeout=WAIT)

@@ -150,6 +150,16 @@ def _elide(text: str, limit: int = _DISPLAY_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _count(accounts: list[Account]) -> int | None:
+    """Their calls in all; None while any of them is not counted yet."""
+    counts = [a.call_count for a in accounts]
+    return None if any(c is None for c in counts) else sum(counts)  # type: ignore[arg-type]
+
+
+def _in_brackets(n: int | None) -> str:
+    return "" if n is None else f" ({n:,})"
+
+
 class SidebarModel(QStandardItemModel):
     """See the module docstring. Roles: `FilterRole`, `AccountNameRole`, `NodeKindRole`
     ("all" | "provider" | "account" | "agent" | "campaign"), `AccountIdRole`, `SyncStateRole`."""
@@ -248,14 +258,15 @@ class SidebarModel(QStandardItemModel):
 
     def _update_texts(self, accounts: list[Account],
                       directories: dict[str, list[Directory]]) -> None:
-        total = sum(a.call_count for a in accounts)
-        self._set(self._items[("all",)], f"All calls ({total:,})", "Every call of every account")
+        total = _count(accounts)
+        self._set(self._items[("all",)], f"All calls{_in_brackets(total)}", "Every call of every account")
         for provider in self._providers(accounts):
             mine = [a for a in accounts if a.provider == provider]
             label = PROVIDER_LABELS.get(provider, provider.title())
-            n = sum(a.call_count for a in mine)
+            n = _count(mine)
+            calls = "" if n is None else f", {n:,} calls"
             self._set(self._items[("provider", provider)], label,
-                      f"{label}: {len(mine)} account{'s' if len(mine) != 1 else ''}, {n:,} calls")
+                      f"{label}: {len(mine)} account{'s' if len(mine) != 1 else ''}{calls}")
             for a in mine:
                 self._update_account(a)
                 for d in directories.get(a.name, []):
@@ -276,7 +287,7 @@ class SidebarModel(QStandardItemModel):
                 short, tip = live[1], live[1]
             elif state == "syncing":
                 short, tip = "syncing…", "Syncing now…"
-        label = f"{account.name} ({account.call_count:,})\n{_elide(short)}"
+        label = f"{account.name}{_in_brackets(account.call_count)}\n{_elide(short)}"
         self._set(item, label, f"{account.name} ({account.provider}, {account.base_url})\n{tip}")
         item.setData(state, SyncStateRole)
         item.setData(self._icon(state), Qt.ItemDataRole.DecorationRole)
