@@ -83,7 +83,8 @@ class FilterBar(QWidget):
 
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search transcripts, summaries, numbers (Ctrl+K)")
-        self.search.setClearButtonEnabled(True)
+        # (its clear button is enabled with the first text or focus: Qt loads the button's icon
+        # then, ~5 ms the window's start does not wait for; the button only shows with text)
         self.search.setAccessibleName("Search calls")
         self.search.setAccessibleDescription(
             "Searches transcripts, summaries and customer numbers; applies as you type")
@@ -244,7 +245,13 @@ class FilterBar(QWidget):
     def _update_clear_button(self) -> None:
         self.clear_button.setVisible(self.is_filtering())
 
+    def _clear_button(self) -> None:
+        if not self.search.isClearButtonEnabled():
+            self.search.setClearButtonEnabled(True)
+
     def _search_edited(self, text: str) -> None:
+        if text:
+            self._clear_button()
         if not text.strip():
             self._commit()  # cleared: show everything at once
         else:
@@ -298,6 +305,7 @@ class FilterBar(QWidget):
 
     def focus_search(self) -> None:
         """The Ctrl+K target: focus the search field with its text selected."""
+        self._clear_button()
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 

@@ -146,7 +146,7 @@ def test_focus_and_accessibility(qtbot, bar):
     bar.focus_search()
     qtbot.waitUntil(lambda: bar.search.hasFocus())
     assert bar.search.placeholderText() == "Search transcripts, summaries, numbers (Ctrl+K)"
-    assert bar.search.isClearButtonEnabled()
+    assert bar.search.isClearButtonEnabled()  # (enabled with the first focus or text)
     controls = [w for w in bar.findChildren(QWidget)
                 if isinstance(w, (QLineEdit, QComboBox, QDateEdit, QPushButton))
                 and w.parent() is bar]
@@ -177,3 +177,9 @@ def test_the_bar_is_compact(qtbot, bar):
         assert combo.minimumWidth() <= 90 and combo.maximumWidth() <= 150
     bar.layout().activate()
     assert bar.minimumSizeHint().width() <= 560
+
+
+def test_the_clear_button_comes_with_the_first_text(qtbot, bar):
+    assert not bar.search.isClearButtonEnabled()  # (not at start: its icon costs start-up time)
+    bar.search.setText("refund")
+    assert bar.search.isClearButtonEnabled()
