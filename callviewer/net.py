@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import logging
 import random
@@ -92,6 +93,31 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+def _check_json_body(resp: httpx.Response, body: bytes) -> None:
+    """Raises what `json.loads(body)` would, as far as a retry could make a difference: for a body
+    cut short, or something else than the API's JSON (an HTML page, say).
+
+    A body whose length the response frames (Content-Length, or chunked) arrived whole, else the
+    connection would have raised; it only has to look like a JSON object or array. A body that
+    ended with the connection may have been cut anywhere: that one is parsed, as is one that does
+    not look like JSON (it may still be, in another encoding)."""
+    framed = ("content-length" in resp.headers
+              or "chunked" in resp.headers.get("transfer-encoding", "").lower())
+    if framed:
+        text = body.strip()
+        if text[:1] + text[-1:] in (b"{}", b"[]"):
+            return
+    json.loads(body)
+
+
+@functools.cache
+def _tls_context():
+    """The TLS settings httpx makes for a client by default (its CA bundle, or `SSL_CERT_FILE` /
+    `SSL_CERT_DIR`), made once for all clients: loading the CAs costs ~20 ms of CPU, which every
+    sync paid per account, in the window's thread."""
+    return httpx.create_ssl_context()
+
+
 class ApiClient:
     """Requests to one account's API. `auth_headers` go only to the account's own host."""
 
@@ -124,6 +150,7 @@ class ApiClient:
             limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
+            verify=_tls_context(),
             transport=transport,
         )
 
@@ -147,8 +174,14 @@ class ApiClient:
         """GET a JSON document from the API, with retries. Raises the errors module's classes."""
         return (await self.get_json_body(path, params))[0]
 
-    async def get_json_body(self, path: str, params: Mapping[str, Any] | None = None) -> tuple[Any, bytes]:
-        """Like `get_json`, also returning the body the document was parsed from."""
+    async def get_json_body(self, path: str, params: Mapping[str, Any] | None = None, *,
+                            parse: bool = True) -> tuple[Any, bytes]:
+        """Like `get_json`, also returning the body the document was parsed from.
+
+        `parse=False` is for a caller that parses the body itself, elsewhere (the sync's worker):
+        the document is then None, and the body is only checked as far as a retry could mend it
+        (`_check_json_body`), which costs next to nothing for a well-formed answer.
+        """
         url = self.url(path)
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         pol = self.retry
@@ -203,6 +236,9 @@ class ApiClient:
                                         status=status)
                 else:
                     try:
+                        if not parse:
+                            _check_json_body(resp, body)
+                            return None, body
                         return json.loads(body), body
                     except (ValueError, UnicodeDecodeError, RecursionError):
                         last = BadPayload(f"{self._label} sent a body that is not valid JSON "

@@ -42,7 +42,10 @@ from callviewer.writer import BatchResult, WriteJob, close_stores, write_job
 log = logging.getLogger(__name__)
 
 SETTLE = timedelta(days=3)
-BATCH = 100
+#: Calls per write job (one transaction). A multiple of the list pages' 100, so that a list page
+#: usually goes to one job only (a job parses every page it holds); 200 rather than 100: half the
+#: commits (and FTS index segments), ~5% less CPU per call written.
+BATCH = 200
 RECHECK_LIMIT = 500
 #: A listed call that could not be fetched or read (a 404 right after it was listed, a broken
 #: body) is asked for again by id in this many following syncs before it is given up on.
@@ -220,7 +223,8 @@ class _Run:
                     return
                 call_id, list_hash = item
                 try:
-                    _, body = await self.adapter.get_call_body(call_id)
+                    # the worker parses it (here it is only checked as far as a retry can mend it)
+                    _, body = await self.adapter.get_call_body(call_id, parse=False)
                 except NotFound:
                     self.report.failed.append((call_id, "listed, but the provider has no such call (404)"))
                     self.progress.done += 1

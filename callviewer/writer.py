@@ -8,8 +8,9 @@ window read meanwhile. A thread executor runs the very same code in-process (tes
 
 A job names calls either by a list page body and an index into its items (providers whose list
 items are full calls) or by a detail body. Items stored unchanged are skipped before they are
-normalized: the fingerprint is taken over one serialization of the raw object, which is also what
-is stored, so nothing is serialized twice.
+normalized: the fingerprint is taken over the call's JSON text as it came (the detail body, or the
+call's part of the list page, cut out by `callviewer.jsonparts`), which is also what is stored, so
+nothing is serialized again.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from callviewer.jsonparts import Parts, loads_with_parts
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +109,15 @@ def write_job(job: WriteJob) -> BatchResult:
     from callviewer.normalize import NORMALIZER_VERSION, normalize
     from callviewer.providers import adapter_class, page_parser
     from callviewer.store import CallRecord, RawJson
+    from callviewer.store.calls import encode_record
 
     store = _store_for(job.db_path)
     parse_page, parse_detail = page_parser(job.provider)
-    # Providers whose list items are full calls fingerprint them by one serialization; a detail
-    # of theirs (an unsettled call read again) must be fingerprinted the same way.
+    # Providers whose list items are full calls fingerprint them by their text in the list page;
+    # a detail of theirs (an unsettled call read again) must be fingerprinted the same way.
     list_complete = adapter_class(job.provider).lists_full_calls
     out = BatchResult(count=len(job.items))
-    pages: dict[int, list[dict]] = {}
+    pages: dict[int, tuple[list[dict], Parts]] = {}
     prepared: list[tuple[str, Any, str, str, str | None]] = []
     for call_id, page_no, index, list_hash in job.items:
         try:
@@ -123,21 +127,34 @@ def write_job(job: WriteJob) -> BatchResult:
                                "the provider sent a call id that is not valid text (not stored)"))
             continue
         try:
-            if page_no >= 0:
-                if page_no not in pages:
-                    pages[page_no] = parse_page(json.loads(job.pages[page_no]))
-                raw = pages[page_no][index]
-            else:
-                raw = parse_detail(json.loads(job.details[index]), call_id)
             if page_no < 0 and not list_complete:
-                # the body is the call object itself: store it as sent, no second serialization
+                # the body is the call object itself: store it as sent
                 body = job.details[index]
+                raw = parse_detail(json.loads(body), call_id)
                 text = body.decode("utf-8", "replace")
                 h = hashlib.blake2b(body, digest_size=16).hexdigest()
             else:
-                text = canonical(raw)
+                # The call's JSON as the body has it: cut out, not serialized again. A detail of
+                # such a provider (an unsettled call read again) is cut out of its envelope the
+                # same way, so that it fingerprints like its list item.
+                if page_no >= 0:
+                    if page_no not in pages:
+                        doc, parts = loads_with_parts(job.pages[page_no])
+                        pages[page_no] = parse_page(doc), parts
+                    items, parts = pages[page_no]
+                    raw = items[index]
+                    text = parts.text_of(raw)
+                else:
+                    doc, parts = loads_with_parts(job.details[index])
+                    raw = parse_detail(doc, call_id)
+                    text = parts.find(raw)
+                if text is None:  # not where it was expected (an unusual envelope)
+                    text = canonical(raw)
                 h = digest(text)
-        except (CallviewerError, ValueError, IndexError, TypeError, RecursionError) as e:
+        except CallviewerError as e:  # the provider module's own words ("... not a JSON object")
+            out.failed.append((call_id, str(e)))
+            continue
+        except (ValueError, IndexError, TypeError, RecursionError) as e:
             out.failed.append((call_id, f"unreadable payload ({type(e).__name__})"))
             continue
         prepared.append((call_id, raw, text, h, list_hash if list_hash is not None else (h if page_no >= 0 else None)))
@@ -165,9 +182,14 @@ def write_job(job: WriteJob) -> BatchResult:
                 out.high_ts = ts
         else:
             out.failed.append((call_id, error or "could not be read"))
-        records.append(CallRecord(provider_call_id=call_id, raw=RawJson(text), call=call,
-                                  list_hash=list_hash, detail_hash=h, normalize_error=error,
-                                  normalizer_version=NORMALIZER_VERSION))
+        record = CallRecord(provider_call_id=call_id, raw=RawJson(text), call=call,
+                            list_hash=list_hash, detail_hash=h, normalize_error=error,
+                            normalizer_version=NORMALIZER_VERSION)
+        try:
+            encode_record(record)  # now, not inside the write transaction
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            pass  # the upsert meets the same error, and stores such a record on its own
+        records.append(record)
     try:
         result = store.upsert_calls(job.account_id, records)
     except (ValueError, TypeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError,
@@ -195,6 +217,7 @@ def _upsert_one_by_one(store, account_id: int, records: list, out: BatchResult):
                 sqlite3.DataError) as e:
             why = f"could not be stored ({type(e).__name__})"
         rec.call = None
+        rec.encoded = None
         rec.normalize_error = why
         out.failed.append((rec.provider_call_id, why))
         try:
@@ -206,6 +229,11 @@ def _upsert_one_by_one(store, account_id: int, records: list, out: BatchResult):
 
 #: Worker processes: two keep up with the fetching on a 2-core machine (one does not).
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+#: How much lower the workers' CPU priority is (`os.nice`). On 2 cores, two busy workers would
+#: take CPU from the process that fetches (and draws the window) as often as it gets it: the
+#: fetching, which everything waits for, slowed down, and so did the window. Lower, they take
+#: what that process leaves; they cannot fall behind far (`sync._Writer.MAX_QUEUED`).
+WORKER_NICE = 5
 
 
 def _exit_with_parent() -> None:
@@ -236,6 +264,10 @@ def _worker_init(logs_dir: str | None) -> None:
     from callviewer.logs import setup_logging
 
     _exit_with_parent()
+    try:
+        os.nice(WORKER_NICE)
+    except (AttributeError, OSError):  # no nice() on Windows; a sandbox may not allow it
+        pass
     setup_logging(Path(logs_dir) if logs_dir else None)
     # import now, while the sync is still listing, rather than with the first batch
     import callviewer.normalize  # noqa: F401

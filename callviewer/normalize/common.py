@@ -33,14 +33,21 @@ def pick(obj: Any, *names: str) -> Any:
 
     Returns None when `obj` is not a dict, so lookups can be chained through missing levels.
     """
-    if not isinstance(obj, dict):
+    if not isinstance(obj, dict) or not obj:
         return None
     for name in names:
         value = obj.get(name)
         if value is not None:
             return value
     # Case-insensitive fallback (Atlas mixes `EndedReason` and `endedReason`). Most lookups that
-    # get here are for keys that are simply absent, so scan once without building anything.
+    # get here are for one key that is simply absent: rule that out first, at C speed (a key that
+    # is not text raises TypeError; then the scan below looks at the keys one by one).
+    if len(names) == 1:
+        try:
+            if names[0].lower() not in map(str.lower, obj):
+                return None
+        except TypeError:
+            pass
     wanted = [name.lower() for name in names]
     found: Any = None
     rank = len(wanted)
@@ -59,7 +66,10 @@ def pick(obj: Any, *names: str) -> Any:
 
 def coalesce(*values: Any) -> Any:
     """The first value that is not None."""
-    return next((v for v in values if v is not None), None)
+    for value in values:
+        if value is not None:
+            return value
+    return None
 
 
 def as_dict(value: Any) -> dict:
@@ -88,6 +98,8 @@ def to_float(value: Any) -> float | None:
 
     Booleans are not numbers, and NaN/infinity are treated as missing.
     """
+    if type(value) is float:  # the usual case first (float(value) would be the very same)
+        return value if math.isfinite(value) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -130,7 +142,7 @@ def clean_text(text: str) -> str:
     """
     if "\x00" in text:
         text = text.replace("\x00", "")
-    if _SURROGATE.search(text):
+    if not text.isascii() and _SURROGATE.search(text):  # isascii() is free: str knows it
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
     return text
 
@@ -140,7 +152,9 @@ def to_str(value: Any) -> str | None:
 
     None for null, empty strings, non-finite numbers and containers.
     """
-    if isinstance(value, bool):
+    if isinstance(value, str):
+        text = clean_text(value).strip()
+    elif isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, int):
         text = str(value)
@@ -148,8 +162,6 @@ def to_str(value: Any) -> str | None:
         if not math.isfinite(value):
             return None
         text = str(int(value)) if value.is_integer() else repr(value)
-    elif isinstance(value, str):
-        text = clean_text(value).strip()
     else:
         return None
     return text or None
@@ -265,7 +277,11 @@ def iso_utc(moment: datetime | None) -> str | None:
     """`2024-05-01T12:00:00Z`, with `.123` or `.123456` when the time has a fraction."""
     if moment is None:
         return None
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.year >= 1000:  # what strftime gives, much faster (it does not pad smaller years)
+        text = "%04d-%02d-%02dT%02d:%02d:%02d" % (moment.year, moment.month, moment.day,
+                                                  moment.hour, moment.minute, moment.second)
+    else:
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     micros = moment.microsecond
     if micros:
         text += f".{micros // 1000:03d}" if micros % 1000 == 0 else f".{micros:06d}"
@@ -319,8 +335,23 @@ _SYSTEM_ROLES = {"system", "developer"}
 _TOOL_RESULT_WORDS = ("result", "output", "response")
 
 
+#: `speaker_for` of the role strings seen (a provider uses a handful; capped all the same).
+_SPEAKER_OF: dict[str, Speaker] = {}
+
+
 def speaker_for(role: Any) -> Speaker:
     """The contract speaker for a provider role, by the nearest meaning; unknown roles are system."""
+    if type(role) is not str:
+        return _speaker_for(role)
+    speaker = _SPEAKER_OF.get(role)
+    if speaker is None:
+        speaker = _speaker_for(role)
+        if len(_SPEAKER_OF) < 1000:
+            _SPEAKER_OF[role] = speaker
+    return speaker
+
+
+def _speaker_for(role: Any) -> Speaker:
     word = (to_lower(role) or "").replace("-", "_")
     if word in _AGENT_ROLES:
         return "agent"

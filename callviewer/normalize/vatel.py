@@ -100,7 +100,9 @@ def _entry_turn(entry: dict, base: datetime | None) -> Turn:
 def _entry_times(entry: dict, tool: dict, base: datetime | None) -> tuple[float | None, float | None]:
     """Seconds from call start: `createdAt` (tool rows: else `toolCall.startedAt`) minus the call's
     start; the end adds `durationMs`, else comes from `toolCall.endedAt`."""
-    created = coalesce(parse_time(pick(entry, "createdAt")), parse_time(pick(tool, "startedAt")))
+    created = parse_time(pick(entry, "createdAt"))
+    if created is None:
+        created = parse_time(pick(tool, "startedAt"))
     start_s = _since(created, base)
     duration_ms = non_negative(pick(entry, "durationMs"))
     if start_s is not None and duration_ms is not None:

@@ -71,9 +71,10 @@ class AtlasAdapter:
     async def get_call(self, call_id: str) -> dict[str, Any]:
         return (await self.get_call_body(call_id))[0]
 
-    async def get_call_body(self, call_id: str) -> tuple[dict[str, Any], bytes]:
-        data, body = await self.client.get_json_body(f"/call/{path_id(call_id)}")
-        return detail_object(data, call_id), body
+    async def get_call_body(self, call_id: str, *,
+                            parse: bool = True) -> tuple[dict[str, Any] | None, bytes]:
+        data, body = await self.client.get_json_body(f"/call/{path_id(call_id)}", parse=parse)
+        return (detail_object(data, call_id) if parse else None), body
 
     async def directories(self) -> list[Directory]:
         data = await self.client.get_json("/campaign")

@@ -54,8 +54,12 @@ class ProviderAdapter(Protocol):
     async def get_call(self, call_id: str) -> dict[str, Any]:
         """The raw detail object of one call."""
 
-    async def get_call_body(self, call_id: str) -> tuple[dict[str, Any], bytes]:
-        """The raw detail object of one call and the response body it was parsed from."""
+    async def get_call_body(self, call_id: str, *,
+                            parse: bool = True) -> tuple[dict[str, Any] | None, bytes]:
+        """The raw detail object of one call and the response body it was parsed from.
+
+        `parse=False`: the caller parses the body itself (the sync's worker), so the adapter may
+        leave it unparsed and give None for the object (see `ApiClient.get_json_body`)."""
 
     async def directories(self) -> list[Directory]:
         """Agents and campaigns, for the sidebar."""

@@ -76,7 +76,8 @@ class CallabAdapter:
     async def get_call(self, call_id: str) -> dict[str, Any]:
         return (await self.get_call_body(call_id))[0]
 
-    async def get_call_body(self, call_id: str) -> tuple[dict[str, Any], bytes]:
+    async def get_call_body(self, call_id: str, *, parse: bool = True) -> tuple[dict[str, Any], bytes]:
+        # always parsed: Callab answers an unknown id with an empty envelope, not a 404
         data, body = await self.client.get_json_body(f"/calls/{path_id(call_id)}")
         return detail_object(data, call_id), body
 

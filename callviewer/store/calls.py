@@ -49,6 +49,9 @@ class CallRecord:
     detail_hash: str
     normalize_error: str | None = None
     normalizer_version: int = 0
+    #: The `call_data` values, encoded ahead by `encode_record` (None: `upsert_calls` encodes
+    #: them). Whoever changes `call` or `raw` afterwards sets this back to None.
+    encoded: tuple | None = None
 
 
 @dataclass(slots=True)
@@ -228,6 +231,18 @@ def _data_values(call: Call | None, raw: Any) -> tuple:
     return (dumps(doc), _pack_transcript(call.transcript), _pack_raw(raw), search_text(call))
 
 
+def encode_record(rec: CallRecord) -> None:
+    """Encodes the large part of a record (`rec.encoded`: JSON, zlib, search text) now.
+
+    `upsert_calls` would do it inside its write transaction, and on a batch of calls that is most
+    of the transaction's time: meanwhile every other writer of the file (the sync's other worker)
+    waits. Raises what the encoding raises (then `upsert_calls` meets the same error)."""
+    call = rec.call
+    if call is not None and call.provider_call_id != rec.provider_call_id:
+        call = _with_id(call, rec.provider_call_id)
+    rec.encoded = _data_values(call, rec.raw)
+
+
 def _chunks(items: list, n: int = _CHUNK) -> Iterator[list]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
@@ -295,7 +310,7 @@ class CallsMixin(AccountsMixin):
                 values = _call_values(
                     call, rec.list_hash, rec.detail_hash, version, rec.normalize_error, now
                 )
-                data = _data_values(call, rec.raw)
+                data = rec.encoded if rec.encoded is not None else _data_values(call, rec.raw)
                 rowid = rowids.get(pcid)
                 if rowid is not None:
                     conn.execute(_UPDATE_CALL, (*values, rowid))

@@ -85,6 +85,44 @@ def test_broken_json_is_retried_then_reported():
     run(go())
 
 
+def test_an_unparsed_body_is_checked_as_far_as_a_retry_can_mend_it():
+    """`parse=False` (the sync's worker parses the body): a body the response frames (here with a
+    Content-Length) is taken if it looks like a JSON object; anything else is parsed here, and
+    retried when broken: HTML, and a body that ended with the connection (it may be cut short)."""
+    def close_delimited(body: bytes) -> httpx.Response:
+        return httpx.Response(200, stream=httpx.ByteStream(body))  # no Content-Length, not chunked
+
+    answers = {
+        "/whole": lambda: httpx.Response(200, content=b' {"id": "c1", "x": [1, 2]}\n'),
+        "/whole-unframed": lambda: close_delimited(b'{"id": "c1"}'),
+        # left for the worker, which reports it as unreadable (a retry would not mend it)
+        "/framed-bad-inside": lambda: httpx.Response(200, content=b'{"id": nope}'),
+        "/html": lambda: httpx.Response(200, content=b"<html><body>Sign in to the Wi-Fi</body></html>"),
+        "/cut": lambda: close_delimited(b'{"id": "c1", "x": [1'),
+        "/cut-after-a-brace": lambda: close_delimited(b'{"id": "c1", "x": {"a": 1}'),
+    }
+    requests = []
+
+    def handler(request):
+        requests.append(request.url.path)
+        return answers[request.url.path.removeprefix("/v1")]()
+
+    async def go():
+        c = client(handler)
+        for path, sent in (("/whole", b' {"id": "c1", "x": [1, 2]}\n'), ("/whole-unframed", b'{"id": "c1"}'),
+                           ("/framed-bad-inside", b'{"id": nope}')):
+            assert await c.get_json_body(path, parse=False) == (None, sent)
+        for path in ("/html", "/cut", "/cut-after-a-brace"):
+            with pytest.raises(BadPayload, match="not valid JSON"):
+                await c.get_json_body(path, parse=False)
+        await c.aclose()
+
+    run(go())
+    assert [p.removeprefix("/v1") for p in requests] == (
+        ["/whole", "/whole-unframed", "/framed-bad-inside"]
+        + ["/html"] * FAST.attempts + ["/cut"] * FAST.attempts + ["/cut-after-a-brace"] * FAST.attempts)
+
+
 def test_rejected_key_is_named_and_never_echoed():
     def handler(request):
         assert request.headers["api-key"] == KEY

@@ -227,3 +227,56 @@ def test_recording_download_keeps_the_key_on_the_api_host(core, sim):
             assert again == path  # from the profile's cache
 
     asyncio.run(go())
+
+
+def test_a_detail_body_that_only_the_worker_finds_broken(profile):
+    """Atlas details are parsed by the sync's worker only: a whole body (it had a Content-Length)
+    that is not JSON after all, or not a call object, is reported as that call's failure, and the
+    next sync reads the call again."""
+    import json
+
+    import httpx
+
+    from callviewer.core import Core
+    from callviewer.secrets import MemoryKeyStore
+    from tests.conftest import FAST_RETRY
+
+    ids = ["c1", "c2", "c3", "c4"]
+    broken = {"c2"}
+    not_an_object = {"c4"}
+
+    def handler(request):
+        path = request.url.path.removeprefix("/v1")
+        if path == "/call":  # the list (every date window alike: the walk then stops)
+            return httpx.Response(200, json={"value": [{"rowKey": i} for i in ids]})
+        if path == "/campaign":
+            return httpx.Response(200, json={"value": []})
+        call_id = path.rsplit("/", 1)[1]
+        if call_id in broken:
+            return httpx.Response(200, content=b'{"id": "' + call_id.encode() + b'", "status": }')
+        if call_id in not_an_object:
+            return httpx.Response(200, content=b'[{"id": "' + call_id.encode() + b'"}]')
+        return httpx.Response(200, content=json.dumps({"id": call_id, "status": "ended",
+                                                       "createdAt": "2024-05-01T10:00:00Z"}).encode())
+
+    core = Core.open(profile, MemoryKeyStore(), sync_worker="thread",
+                     client_kw={"retry": FAST_RETRY, "transport": httpx.MockTransport(handler)})
+
+    async def go():
+        acc = await core.add_account("atlas-acc", "atlas", Secret("k"), base_url="https://atlas.test/v1",
+                                     verify=False)
+        report = await core.sync(acc)
+        assert report.state == "partial", report.error
+        assert sorted(report.failed) == [("c2", "unreadable payload (JSONDecodeError)"),
+                                         ("c4", "Atlas sent a call c4 that is not a JSON object")]
+        assert sorted(_stored_ids(core, acc)) == ["c1", "c3"]
+        broken.clear()
+        not_an_object.clear()
+        report = await core.sync(acc)
+        assert (report.state, report.new) == ("ok", 2)
+        assert sorted(_stored_ids(core, acc)) == ids
+
+    try:
+        asyncio.run(go())
+    finally:
+        core.close()

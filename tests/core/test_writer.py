@@ -1,0 +1,92 @@
+"""The sync's writer (`write_job`): what it stores of a list page and of a detail body."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import pytest
+
+from callviewer.store import Store
+from callviewer.store.calls import encode_record
+from callviewer.writer import WriteJob, close_stores, digest, write_job
+
+CALLS = [
+    {"id": "v1", "status": "ended", "created_at": "2024-05-01T10:00:00Z", "cost": 0.25,
+     "transcript": {"entries": [{"index": 0, "role": "agent", "message": "Hallo, wie geht's? ☎"}]}},
+    {"id": "v2", "status": "started", "created_at": "2024-05-01T09:00:00Z"},
+]
+
+
+def _stored_raw(path, account_id, call_id) -> bytes:
+    with Store(path) as store:
+        rowid = store.rowid_of(account_id, call_id)
+        blob = store.conn.execute("SELECT raw FROM call_data WHERE id = ?", (rowid,)).fetchone()[0]
+        hashes = store.detail_hashes(account_id, [call_id])
+    return zlib.decompress(blob), hashes[call_id][0]
+
+
+def _run(path, account_id, **lists) -> object:
+    job = WriteJob(str(path), account_id, "acc", "vatel")
+    for page in lists.get("pages", []):
+        job.pages.append(page)
+        for index, item in enumerate(json.loads(page)["calls"]):
+            job.items.append((item["id"], len(job.pages) - 1, index, None))
+    for call_id, body in lists.get("details", []):
+        job.details.append(body)
+        job.items.append((call_id, -1, len(job.details) - 1, None))
+    try:
+        return write_job(job)
+    finally:
+        close_stores()
+
+
+@pytest.mark.parametrize("layout", [{"separators": (",", ":")}, {"indent": 2}])
+def test_list_items_are_stored_as_the_page_has_them(tmp_path, layout):
+    path = tmp_path / "c.db"
+    with Store(path) as store:
+        account = store.add_account("acc", "vatel", "https://x")
+    page = json.dumps({"calls": CALLS, "pagination": {"page": 1}}, ensure_ascii=False, **layout)
+    result = _run(path, account.id, pages=[page.encode("utf-8")])
+    assert (result.new, result.failed) == (2, [])
+    for call in CALLS:
+        raw, detail_hash = _stored_raw(path, account.id, call["id"])
+        text = raw.decode("utf-8")
+        assert text in page and json.loads(text) == call  # cut out of the page, not re-serialized
+        assert detail_hash == digest(text)
+    with Store(path) as store:
+        assert store.get_call("v1", "acc").transcript[0].text == "Hallo, wie geht's? ☎"
+
+
+def test_a_detail_read_again_fingerprints_like_its_list_item(tmp_path):
+    path = tmp_path / "c.db"
+    with Store(path) as store:
+        account = store.add_account("acc", "vatel", "https://x")
+    page = json.dumps({"calls": CALLS}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert _run(path, account.id, pages=[page]).new == 2
+    # the unsettled call, read again by id: the same call object, alone in the body
+    detail = json.dumps(CALLS[1], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    result = _run(path, account.id, details=[("v2", detail)])
+    assert (result.new, result.updated, result.unchanged) == (0, 0, 1)
+    # and once it changed, it is rewritten
+    changed = json.dumps({**CALLS[1], "status": "ended"}, separators=(",", ":")).encode("utf-8")
+    assert _run(path, account.id, details=[("v2", changed)]).updated == 1
+    assert _stored_raw(path, account.id, "v2")[0] == changed
+
+
+def test_an_encoded_record_stores_the_same_as_one_encoded_on_write(tmp_path):
+    from tests.store.store_helpers import make_call, record
+
+    with Store(tmp_path / "a.db") as a, Store(tmp_path / "b.db") as b:
+        rows = []
+        for store, ahead in ((a, False), (b, True)):
+            account = store.add_account("acc", "atlas", "https://x")
+            # a call whose own id differs from the record's: the store keeps the record's
+            rec = record(make_call(1, provider_call_id="other"), pcid="x1")
+            if ahead:
+                encode_record(rec)
+                assert rec.encoded is not None
+            store.upsert_calls(account.id, [rec])
+            rows.append(store.conn.execute("SELECT doc, transcript, raw, search_text FROM call_data").fetchall())
+            assert store.get_call("x1", "acc").provider_call_id == "x1"
+        assert rows[0] == rows[1]
