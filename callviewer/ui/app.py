@@ -62,25 +62,31 @@ def settings_for(profile: Profile) -> QSettings:
     return QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
 
 
-def set_identity(app: QApplication) -> None:
+def set_identity(app: QApplication, *, icon: bool = True) -> None:
     """Name, version, desktop id (ai.callviewer.CallViewer: the .desktop file and the Wayland
-    app id) and the window icon of the application."""
-    from callviewer.ui.appicon import app_icon
-
+    app id) and the window icon of the application (`icon=False`: see `set_icon`)."""
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName(APP_ID)
+    if icon:
+        set_icon(app)
+
+
+def set_icon(app: QApplication) -> None:
+    """The application's window icon (~3 ms: `callviewer` sets it just after its first rows)."""
+    from callviewer.ui.appicon import app_icon
+
     icon = app_icon()
     if not icon.isNull():
         app.setWindowIcon(icon)
 
 
-def _make_app() -> QApplication:
+def _make_app(*, icon: bool = True) -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else APP_NAME])
-    set_identity(app)
+    set_identity(app, icon=icon)
     # Follow the platform's style and palette (dark mode included); only when no real platform
     # style is there (Qt's bare "Windows" fallback on a desktop without a theme) use Fusion.
     style = app.style().name().lower() if app.style() is not None else ""
@@ -100,7 +106,7 @@ def _fatal(text: str) -> int:
 
 
 def run_gui(profile: str | None, demo: bool, debug: bool) -> int:
-    app = _make_app()
+    app = _make_app(icon=False)  # (set with the asyncio loop, after the first rows)
     sim: Simulator | None = None
     demo_dir: str | None = None
     core: Core | None = None
@@ -148,10 +154,11 @@ def run_gui(profile: str | None, demo: bool, debug: bool) -> int:
             shutil.rmtree(demo_dir, ignore_errors=True)
 
 
-class _AsyncioStarter(QObject):
-    """Sets up the app's asyncio loop (qasync, on the Qt event loop already running) after the
-    call list's first paint, or after FALLBACK_MS (a first page without a list: the welcome
-    page), or when the window needs it sooner (`mainwindow.loop_starter`), whichever is first."""
+class _AfterFirstRows(QObject):
+    """What the app's start leaves until the call list's first paint (or FALLBACK_MS, for a first
+    page without a list: the welcome page; or when the window needs the loop sooner:
+    `mainwindow.loop_starter`): the garbage collector back on, the window icon, and the asyncio
+    loop (qasync, on the Qt event loop already running), then `then()`."""
 
     FALLBACK_MS = 300
 
@@ -183,6 +190,7 @@ class _AsyncioStarter(QObject):
         # as long as the app, so it is moved out of the collector's way, then it runs again)
         gc.freeze()
         gc.enable()
+        set_icon(self._app)
         self.loop = qasync.QEventLoop(self._app, already_running=True)
         asyncio.set_event_loop(self.loop)
         self._then()
@@ -221,7 +229,7 @@ def _run_loop(app: QApplication, core: Core, settings: QSettings, *, demo: bool,
     # probe, the asyncio loop, then the window's own (the detail pane, connected when shown).
     if os.environ.get(BENCH_STARTUP_ENV, "") not in ("", "0"):
         _FirstRowsProbe(window, app)
-    starter = _AsyncioStarter(window, app, when_ready)
+    starter = _AfterFirstRows(window, app, when_ready)
     mainwindow.loop_starter = starter.start
 
     # Ctrl+C / SIGTERM close the window (which stops syncs and saves state) instead of killing it.
