@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 Speaker = Literal["agent", "customer", "system", "tool"]
 TurnKind = Literal["message", "tool_call", "tool_result", "interruption"]
 
 PROVIDER_NAMES = ("atlas", "callab", "vatel")
+
+def parse_iso(value: Any) -> datetime | None:
+    """A time of the normalized records (`created_at`, `started_at`, `last_sync_at`: ISO 8601 with
+    'Z' or an offset; naive read as UTC) as an aware datetime; None when missing or malformed."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def iso_to_epoch(value: Any) -> float | None:
+    """`parse_iso` as epoch seconds."""
+    dt = parse_iso(value)
+    return None if dt is None else dt.timestamp()
+
 
 COST_PARTS = ("stt", "llm", "tts", "platform", "transport", "other")
 COST_COUNTS = ("llm_prompt_tokens", "llm_completion_tokens", "tts_characters")

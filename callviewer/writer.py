@@ -25,10 +25,10 @@ import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from callviewer.domain import iso_to_epoch
 from callviewer.jsonparts import Parts, loads_with_parts
 
 log = logging.getLogger(__name__)
@@ -67,16 +67,6 @@ def canonical(raw: Any) -> str:
 
 def digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def _call_ts(call) -> float | None:
-    for value in (call.started_at, call.created_at):
-        if value:
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                continue
-    return None
 
 
 # One store connection per (process, thread, file): the worker keeps it between jobs.
@@ -177,7 +167,7 @@ def write_job(job: WriteJob) -> BatchResult:
             error = f"could not be read ({type(e).__name__})"
         if call is not None:
             call.account = job.account_name
-            ts = _call_ts(call)
+            ts = iso_to_epoch(call.started_at) or iso_to_epoch(call.created_at)
             if ts is not None and (out.high_ts is None or ts > out.high_ts):
                 out.high_ts = ts
         else:

@@ -12,10 +12,9 @@ import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
-from callviewer.domain import Call, Turn
+from callviewer.domain import Call, Turn, iso_to_epoch
 from callviewer.errors import NormalizeError, UsageError
 from callviewer.store.accounts import AccountsMixin
 from callviewer.store.db import reads_cache, utc_now_iso
@@ -118,18 +117,6 @@ def load_json(value: str | bytes | None) -> Any:
     if isinstance(value, bytes):
         value = zlib.decompress(value).decode("utf-8")
     return json.loads(value)
-
-
-def iso_to_epoch(value: str | None) -> float | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.timestamp()
 
 
 def _num(value: Any) -> float | None:

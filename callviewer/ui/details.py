@@ -10,7 +10,6 @@ import html
 import json
 import math
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -41,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from callviewer.domain import COST_COUNTS, COST_PARTS, Call
+from callviewer.domain import COST_COUNTS, COST_PARTS, Call, parse_iso
 from callviewer.ui.models.calls import short_id
 from callviewer.ui.transcript import format_offset
 
@@ -82,16 +81,6 @@ def format_duration(seconds: float | None) -> str:
     if seconds is None or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
         return DASH
     return format_offset(round(seconds))
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def format_local_time(value: str | None) -> str:

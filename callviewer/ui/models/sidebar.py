@@ -37,7 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from callviewer.domain import PROVIDER_NAMES, Account, Directory
+from callviewer.domain import PROVIDER_NAMES, Account, Directory, parse_iso
 from callviewer.store import CallQuery, Store
 
 __all__ = [
@@ -88,19 +88,9 @@ def apply_filter(query: CallQuery, node_filter: dict[str, Any] | None) -> CallQu
     )
 
 
-def _parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 def _synced_at(value: str | None, now: datetime | None = None) -> tuple[str, str]:
     """("synced 10:42", "Last synced 2024-05-01 10:42:13 (5 min ago)")."""
-    dt = _parse_iso(value)
+    dt = parse_iso(value)
     if dt is None:
         return "never synced", "Never synced"
     local = dt.astimezone()
