@@ -14,7 +14,6 @@ from typing import Any
 
 from callviewer.domain import Call, Directory
 from callviewer.errors import BadPayload
-from callviewer.net import ApiClient
 from callviewer.providers.base import ListPage, RecordingSource
 from callviewer.providers.common import ci_get, first_str, iso_z, path_id
 from callviewer.secrets import Secret
@@ -36,6 +35,8 @@ class AtlasAdapter:
     default_base_url = "https://api.youratlas.com/v1/api"
 
     def __init__(self, base_url: str, key: Secret, **client_kw: Any) -> None:
+        from callviewer.net import ApiClient  # (httpx: not for the sync's workers, which parse only)
+
         self.client = ApiClient(base_url, {"api-key": key.reveal()}, provider_label=self.label, **client_kw)
 
     async def verify(self) -> None:

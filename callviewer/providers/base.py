@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from callviewer.domain import Call, Directory
-from callviewer.net import ApiClient
 from callviewer.secrets import Secret
+
+if TYPE_CHECKING:
+    from callviewer.net import ApiClient
 
 
 @dataclass(frozen=True)

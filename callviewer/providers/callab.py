@@ -14,7 +14,6 @@ from typing import Any
 
 from callviewer.domain import Call, Directory
 from callviewer.errors import BadPayload, NotFound
-from callviewer.net import ApiClient
 from callviewer.providers.base import ListPage, RecordingSource
 from callviewer.providers.common import first_str, parse_time, path_id, unwrap, walk_pages
 from callviewer.secrets import Secret
@@ -32,6 +31,8 @@ class CallabAdapter:
     default_base_url = "https://api.callab.ai/v1"
 
     def __init__(self, base_url: str, key: Secret, **client_kw: Any) -> None:
+        from callviewer.net import ApiClient  # (httpx: not for the sync's workers, which parse only)
+
         self.client = ApiClient(base_url, {"Authorization": f"Bearer {key.reveal()}"},
                                 provider_label=self.label, **client_kw)
 

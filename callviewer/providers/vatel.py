@@ -12,7 +12,6 @@ from typing import Any
 
 from callviewer.domain import Call, Directory
 from callviewer.errors import BadPayload
-from callviewer.net import ApiClient
 from callviewer.providers.base import ListPage, RecordingSource
 from callviewer.providers.common import first_str, iso_z, path_id, walk_pages
 from callviewer.secrets import Secret
@@ -29,6 +28,8 @@ class VatelAdapter:
     default_base_url = "https://api.vatel.ai/v1"
 
     def __init__(self, base_url: str, key: Secret, **client_kw: Any) -> None:
+        from callviewer.net import ApiClient  # (httpx: not for the sync's workers, which parse only)
+
         self.client = ApiClient(base_url, {"Authorization": f"Bearer {key.reveal()}"},
                                 provider_label=self.label, **client_kw)
 

@@ -90,3 +90,16 @@ def test_an_encoded_record_stores_the_same_as_one_encoded_on_write(tmp_path):
             rows.append(store.conn.execute("SELECT doc, transcript, raw, search_text FROM call_data").fetchall())
             assert store.get_call("x1", "acc").provider_call_id == "x1"
         assert rows[0] == rows[1]
+
+
+def test_the_worker_side_imports_no_http_client():
+    """The sync's worker processes parse, normalize and store: they start without httpx."""
+    import subprocess
+    import sys
+
+    code = ("import sys, callviewer.writer, callviewer.providers, callviewer.normalize, callviewer.store\n"
+            "from callviewer.providers import adapter_class, page_parser\n"
+            "page_parser('atlas'); adapter_class('vatel').lists_full_calls\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
