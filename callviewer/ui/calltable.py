@@ -17,97 +17,34 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
 
 from callviewer.store import Totals
-from callviewer.ui.models.calls import COL, COLUMNS, CallTableModel, column_for_sort
+from callviewer.ui.models.calls import (  # noqa: F401 (status_color: re-exported)
+    COL,
+    COLUMNS,
+    STATUS_DOT,
+    CallTableModel,
+    column_for_sort,
+    status_color,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QMenu
 
-__all__ = ["CallListFooter", "CallTableView", "StatusDotDelegate", "footer_text", "status_color"]
+__all__ = ["CallListFooter", "CallTableView", "footer_text", "status_color"]
 
 DASH = "—"
-
-_GREEN = QColor("#2e9d4f")
-_RED = QColor("#d0383e")
-_ORANGE = QColor("#e08a1e")
-_BLUE = QColor("#2f7fd8")
-_GREY = QColor("#8a8f98")
-
-_STATUS_COLORS: dict[str, QColor] = {}
-for _names, _color in (
-    (("ended", "completed", "complete", "done", "success", "succeeded", "transferred",
-      "forwarded", "answered", "hangup"), _GREEN),
-    (("failed", "error", "auth-failed", "rejected", "dropped"), _RED),
-    (("busy", "no-answer", "noanswer", "voicemail", "canceled", "cancelled", "missed",
-      "timeout", "unanswered"), _ORANGE),
-    (("in-progress", "queued", "ringing", "started", "connected", "scheduled", "initiated",
-      "ongoing", "registered", "pending", "active", "forwarding", "dialing"), _BLUE),
-):
-    for _name in _names:
-        _STATUS_COLORS[_name] = _color
-
-
-def status_color(status: str | None) -> QColor | None:
-    """The dot colour of a status: green done, red failed, orange not reached, blue live."""
-    if not status or status == DASH:
-        return None
-    key = status.strip().lower().replace("_", "-").replace(" ", "-")
-    return _STATUS_COLORS.get(key, _GREY)
-
-
-class StatusDotDelegate(QStyledItemDelegate):
-    """Paints the status text after a small coloured dot. Paint only: no editor, no widgets."""
-
-    DOT = 8
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._dots: dict[tuple[str, float], QIcon] = {}
-
-    def _dot(self, color: QColor, ratio: float) -> QIcon:
-        key = (color.name(), ratio)
-        icon = self._dots.get(key)
-        if icon is None:
-            size = round(self.DOT * ratio)
-            pix = QPixmap(size, size)
-            pix.setDevicePixelRatio(ratio)
-            pix.fill(Qt.GlobalColor.transparent)
-            p = QPainter(pix)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(color)
-            p.drawEllipse(0, 0, self.DOT, self.DOT)
-            p.end()
-            icon = self._dots[key] = QIcon(pix)
-        return icon
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        super().initStyleOption(option, index)
-        color = status_color(option.text)
-        if color is not None:
-            ratio = option.widget.devicePixelRatioF() if option.widget is not None else 1.0
-            option.icon = self._dot(color, ratio)
-            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
-            option.decorationSize = QSize(self.DOT, self.DOT)
-            option.decorationAlignment = Qt.AlignmentFlag.AlignCenter
-
-    def createEditor(self, parent, option, index):  # read-only list
-        return None
-
 
 def _money(amount: float | None, digits: int) -> str:
     if amount is None:
@@ -212,7 +149,8 @@ class CallTableView(QTableView):
         hh.setSortIndicator(COL["started"], Qt.SortOrder.DescendingOrder)
         hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         hh.customContextMenuRequested.connect(self._header_menu)
-        self.setItemDelegateForColumn(COL["status"], StatusDotDelegate(self))
+        # (the status column's dot is the model's DecorationRole icon, 8 px: see STATUS_DOT)
+        self.setIconSize(QSize(STATUS_DOT, STATUS_DOT))
 
     # -- the empty list --------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import random
 import time
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 from ui_helpers import RARE, fill_store
@@ -19,11 +19,11 @@ from callviewer.store import CallQuery, CallRecord, Store, Totals
 from callviewer.ui.calltable import (
     CallListFooter,
     CallTableView,
-    StatusDotDelegate,
     footer_text,
     status_color,
 )
 from callviewer.ui.models.calls import (
+    STATUS_DOT,
     COL,
     COLUMNS,
     SORT_KEYS,
@@ -385,7 +385,7 @@ def test_view_setup_without_double_load(qtbot, small_store, monkeypatch):
     assert v.verticalHeader().sectionResizeMode(0) == v.verticalHeader().ResizeMode.Fixed
     assert not v.wordWrap()
     assert hh.stretchLastSection() and COLUMNS[-1][0] == "summary"
-    assert isinstance(v.itemDelegateForColumn(COL["status"]), StatusDotDelegate)
+    assert v.iconSize() == QSize(STATUS_DOT, STATUS_DOT)  # the status dots, from the model
     # clicking a header sorts in SQL, once
     hh.setSortIndicator(COL["cost"], Qt.SortOrder.AscendingOrder)
     assert len(calls) == 1 and m.query().sort == "cost" and not m.query().descending
@@ -465,6 +465,10 @@ def test_view_paints_status_dots(qtbot, view):
               for x in range(x0, min(x0 + view.columnWidth(col), image.width()))
               for y in range(view.viewport().y(), image.height())}
     assert "#2e9d4f" in colors  # the dot of the ended calls on screen
+    m = view.model()
+    ended = next(r for r in range(m.rowCount()) if m.index(r, col).data() == "ended")
+    assert m.index(ended, col).data(Qt.ItemDataRole.DecorationRole) is not None
+    assert m.index(ended, COL["cost"]).data(Qt.ItemDataRole.DecorationRole) is None
 
 
 # -- footer ----------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from callviewer.errors import CallviewerError
 from callviewer.store import CallQuery, CallRow, Store, Totals
@@ -67,6 +68,9 @@ __all__ = [
     "format_duration",
     "format_started",
     "short_id",
+    "STATUS_DOT",
+    "status_color",
+    "status_dot",
 ]
 
 log = logging.getLogger(__name__)
@@ -117,8 +121,62 @@ _ACCOUNT_FIELD = 2
 
 _R = Qt.ItemDataRole
 _DISPLAY, _ALIGNMENT, _TOOLTIP = int(_R.DisplayRole), int(_R.TextAlignmentRole), int(_R.ToolTipRole)
+_DECORATION = int(_R.DecorationRole)
 _ROWID, _CALLROW = int(RowIdRole), int(CallRowRole)
-_ROLES = frozenset({_DISPLAY, _ALIGNMENT, _TOOLTIP, _ROWID, _CALLROW})
+_ROLES = frozenset({_DISPLAY, _ALIGNMENT, _TOOLTIP, _DECORATION, _ROWID, _CALLROW})
+_STATUS = COL["status"]
+
+# -- the status column's dot -------------------------------------------------------------------
+
+#: The dot's size (px); the view shows decorations at this size (CallTableView's iconSize).
+STATUS_DOT = 8
+_GREEN, _RED, _ORANGE, _BLUE, _GREY = "#2e9d4f", "#d0383e", "#e08a1e", "#2f7fd8", "#8a8f98"
+_STATUS_COLORS: dict[str, str] = {}
+for _names, _color in (
+    (("ended", "completed", "complete", "done", "success", "succeeded", "transferred",
+      "forwarded", "answered", "hangup"), _GREEN),
+    (("failed", "error", "auth-failed", "rejected", "dropped"), _RED),
+    (("busy", "no-answer", "noanswer", "voicemail", "canceled", "cancelled", "missed",
+      "timeout", "unanswered"), _ORANGE),
+    (("in-progress", "queued", "ringing", "started", "connected", "scheduled", "initiated",
+      "ongoing", "registered", "pending", "active", "forwarding", "dialing"), _BLUE),
+):
+    for _name in _names:
+        _STATUS_COLORS[_name] = _color
+_DOTS: dict[str, QIcon] = {}
+
+
+def status_color(status: str | None) -> QColor | None:
+    """The dot colour of a status: green done, red failed, orange not reached, blue live."""
+    if not status or status == DASH:
+        return None
+    key = status.strip().lower().replace("_", "-").replace(" ", "-")
+    return QColor(_STATUS_COLORS.get(key, _GREY))
+
+
+def status_dot(status: str | None) -> QIcon | None:
+    """The status column's dot (an icon with 1x, 1.5x and 2x pixmaps, so it stays crisp on
+    high-DPI screens); None for no status. Made once per colour."""
+    color = status_color(status)
+    if color is None:
+        return None
+    icon = _DOTS.get(color.name())
+    if icon is None:
+        icon = QIcon()
+        for ratio in (1.0, 1.5, 2.0):
+            size = round(STATUS_DOT * ratio)
+            pix = QPixmap(size, size)
+            pix.setDevicePixelRatio(ratio)
+            pix.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pix)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(color)
+            p.drawEllipse(0, 0, STATUS_DOT, STATUS_DOT)
+            p.end()
+            icon.addPixmap(pix)
+        _DOTS[color.name()] = icon
+    return icon
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _NUMERIC = frozenset({COL["duration"], COL["cost"]})
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
@@ -703,6 +761,11 @@ class CallTableModel(QAbstractTableModel):
             return None if row is None else self._display(row, index.column())
         if role == _ALIGNMENT:
             return _RIGHT if index.isValid() and index.column() in _NUMERIC else None
+        if role == _DECORATION:
+            if index.column() != _STATUS or not index.isValid():
+                return None
+            row = self.call_row(index.row())
+            return None if row is None else status_dot(row.status)
         if role == _TOOLTIP:
             row = self.call_row(index.row()) if index.isValid() else None
             return None if row is None else self._tooltip(row, index.column())
