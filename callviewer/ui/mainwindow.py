@@ -494,6 +494,8 @@ class MainWindow(QMainWindow):
             self._watch_tooltips()
             self.ensure_details()
         self._query_applied = False
+        if fast_start:
+            self.call_model.hold_totals(True)
         self.refresh_accounts(counts=not fast_start)
         if not self._query_applied:  # (refresh_accounts applies it when the sidebar moved)
             self._apply_query()
@@ -643,6 +645,7 @@ class MainWindow(QMainWindow):
             self._first_paint.cancel()
             self._first_paint = None
         if self._fast_start:  # what the first paint did not wait for
+            self.call_model.hold_totals(False)
             _plain_labels(self)  # (all the window's labels are made plain already: a last check)
             self._watch_tooltips()
             QTimer.singleShot(0, self.refresh_accounts)  # the sidebar's call counts
@@ -718,6 +721,7 @@ class MainWindow(QMainWindow):
 
     def _after_first_paint(self) -> None:
         if not self._closing:
+            self.call_model.hold_totals(False)  # (first: computed on its thread meanwhile)
             self.ensure_details()
 
     def _watch_tooltips(self) -> None:

@@ -63,7 +63,10 @@ def test_the_detail_pane_is_built_after_the_first_rows(qtbot, fast):
     assert not fast.details_built()
     assert fast.call_model.rowCount() > 0
     assert _all_calls_text(fast) == "All calls"  # (counted after the first paint)
+    assert fast.call_model.totals() is None  # (the footer's totals: likewise)
     fast.show()
+    qtbot.waitUntil(lambda: fast.call_model.totals() is not None, timeout=WAIT)
+    assert fast.call_model.totals().count == 60
     qtbot.waitUntil(fast.details_built, timeout=WAIT)
     qtbot.waitUntil(lambda: _all_calls_text(fast) == "All calls (60)", timeout=WAIT)
     assert fast.sidebar_model.index_for_account("prod").data().startswith("prod (60)\n")

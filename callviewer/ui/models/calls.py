@@ -456,6 +456,8 @@ class CallTableModel(QAbstractTableModel):
         self._fetching = False                  # the fetchMore re-entry guard
         self._hot: tuple[int, list[CallRow]] | None = None  # last block data() used
         self._read_failed = False               # readFailed was emitted for this query
+        self._hold_totals = False               # see hold_totals()
+        self._totals_pending = False
 
     # -- query -------------------------------------------------------------------------------
 
@@ -491,7 +493,19 @@ class CallTableModel(QAbstractTableModel):
             self.fetch_all()
         self._emit_totals()
 
+    def hold_totals(self, hold: bool) -> None:
+        """While held, the totals of the query are not computed (the window's start: they come
+        right after its first rows, so that the aggregate over every call does not compete with
+        the first paint for the CPU). Releasing computes those of the current query."""
+        self._hold_totals = hold
+        if not hold and self._totals_pending:
+            self._totals_pending = False
+            self._emit_totals()
+
     def _emit_totals(self) -> None:
+        if self._hold_totals:
+            self._totals_pending = True
+            return
         self._totals_generation += 1
         if self._worker is not None:
             self._worker.request(self._totals_generation, copy.deepcopy(self._query))
