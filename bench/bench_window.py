@@ -568,7 +568,7 @@ def make_wav() -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=100_000)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--child", choices=["memory"], help=argparse.SUPPRESS)
     ap.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
@@ -667,6 +667,11 @@ def main(argv: list[str] | None = None) -> int:
     ratio = statistics.median(cv) / statistics.median(bare)
     row("startup vs bare QMainWindow", f"<= {TARGET_STARTUP_RATIO:.0f}x", f"{ratio:.2f}x",
         ratio <= TARGET_STARTUP_RATIO)
+    # Other work on the machine only ever adds time, and each launch is ~0.1-0.2 s: on a busy or
+    # virtual machine the medians of a few launches wander (+-0.15x run to run). The fastest
+    # launch of each is the steadier estimate of the cost itself (what `timeit` advises), shown
+    # beside it; the target is judged on the medians.
+    row("  the same, fastest launch of each", "", f"{min(cv) / min(bare):.2f}x", None)
     row("memory: peak RSS (VmHWM)", f"< {TARGET_RSS_MB:.0f} MB", f"{peak_rss:.0f} MB",
         peak_rss < TARGET_RSS_MB)
     row("memory: RSS at the end", f"< {TARGET_RSS_MB:.0f} MB", f"{end_rss:.0f} MB",
