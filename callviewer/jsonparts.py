@@ -92,13 +92,9 @@ def _object(text: str, i: int, depth: int, spans: dict[int, tuple[int, int]]) ->
             raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
         i = _WS.match(text, i + 1).end()
         obj[key], i = _value(text, i, depth + 1, spans)
-        i = _WS.match(text, i).end()
-        char = text[i:i + 1]
-        if char == "}":
-            return obj, i + 1
-        if char != ",":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
-        i = _WS.match(text, i + 1).end()
+        i, done = _after_member(text, i, "}")
+        if done:
+            return obj, i
 
 
 def _array(text: str, i: int, depth: int, spans: dict[int, tuple[int, int]]) -> tuple[list, int]:
@@ -109,10 +105,18 @@ def _array(text: str, i: int, depth: int, spans: dict[int, tuple[int, int]]) -> 
     while True:
         item, i = _value(text, i, depth + 1, spans)
         items.append(item)
-        i = _WS.match(text, i).end()
-        char = text[i:i + 1]
-        if char == "]":
-            return items, i + 1
-        if char != ",":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
-        i = _WS.match(text, i + 1).end()
+        i, done = _after_member(text, i, "]")
+        if done:
+            return items, i
+
+
+def _after_member(text: str, i: int, close: str) -> tuple[int, bool]:
+    """After a member of an object or array: (where the next one starts, False), or (just past
+    the `close` bracket, True)."""
+    i = _WS.match(text, i).end()
+    char = text[i:i + 1]
+    if char == close:
+        return i + 1, True
+    if char != ",":
+        raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+    return _WS.match(text, i + 1).end(), False
