@@ -165,3 +165,11 @@ def test_the_demo_program_syncs_on_its_asyncio_loop_and_quits_cleanly(tmp_path):
     assert m, proc.stderr[-2000:]
     assert int(m.group(1)) == 3 and int(m.group(2)) > 0  # the loop ran: accounts added, calls synced
     assert "Traceback" not in proc.stderr
+
+
+def test_the_program_on_a_new_profile_shows_the_welcome_page_and_quits_cleanly(tmp_path):
+    """No account: the list is never painted, so the asyncio loop comes from the fallback timer."""
+    proc = _run(["--profile", str(tmp_path / "new")], {"CALLVIEWER_QUIT_AFTER": "1.5"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "quit after 1.5 s (CALLVIEWER_QUIT_AFTER): 0 accounts, 0 calls" in proc.stderr
+    assert "Traceback" not in proc.stderr
