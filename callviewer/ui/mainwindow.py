@@ -472,6 +472,7 @@ class MainWindow(QMainWindow):
         self._sidebar_syncing = False  # a programmatic sidebar selection: do not re-query
         self._fast_start = fast_start
         self._details_built = False
+        self._start_finished = False  # see _finish_start (fast_start)
         self._tooltips_watched = False
         self._first_paint: _FirstPaint | None = None
         self._cache_check: threading.Thread | None = None
@@ -641,15 +642,7 @@ class MainWindow(QMainWindow):
         if self._details_built:
             return
         self._details_built = True
-        if self._first_paint is not None:
-            self._first_paint.cancel()
-            self._first_paint = None
-        if self._fast_start:  # what the first paint did not wait for
-            self.call_model.hold_totals(False)
-            _plain_labels(self)  # (all the window's labels are made plain already: a last check)
-            self._watch_tooltips()
-            QTimer.singleShot(0, self.refresh_accounts)  # the sidebar's call counts
-            QTimer.singleShot(0, self.check_cache)
+        self._finish_start()
         from callviewer.ui.details import AnalysisView, CallHeader, CostBreakdownView, RawJsonView
         from callviewer.ui.player import RecordingPlayer
         from callviewer.ui.transcript import TranscriptView
@@ -713,15 +706,29 @@ class MainWindow(QMainWindow):
             pass
         self.header.set_directory_names(self._directory_names)
 
+    def _finish_start(self) -> None:
+        """(`fast_start`, once) What the first rows did not wait for."""
+        if not self._fast_start or self._start_finished:
+            return
+        self._start_finished = True
+        if self._first_paint is not None:
+            self._first_paint.cancel()
+            self._first_paint = None
+        self.call_model.hold_totals(False)  # (first: computed on its thread meanwhile)
+        _plain_labels(self)  # (all the window's labels are made plain already: a last check)
+        self._watch_tooltips()
+        QTimer.singleShot(0, self.refresh_accounts)  # the sidebar's call counts
+        QTimer.singleShot(0, self.check_cache)
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        if self._fast_start and not self._details_built and self._first_paint is None:
+        if self._fast_start and not self._start_finished and self._first_paint is None:
             # (connected now, so that what the app itself hooks on the first paint runs first)
             self._first_paint = _FirstPaint(self.table, self._after_first_paint)
         super().showEvent(event)
 
     def _after_first_paint(self) -> None:
         if not self._closing:
-            self.call_model.hold_totals(False)  # (first: computed on its thread meanwhile)
+            self._finish_start()
             self.ensure_details()
 
     def _watch_tooltips(self) -> None:

@@ -8,12 +8,31 @@ marked running only while a module that asks for it runs (later modules may call
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 WAIT = 20_000  # ms: generous, the test machine may be a loaded 2-core box
+
+
+def env(**extra: str) -> dict[str, str]:
+    """This process's environment without CALLVIEWER_PROFILE, plus `extra`."""
+    e = dict(os.environ)
+    e.pop("CALLVIEWER_PROFILE", None)
+    e.update(extra)
+    return e
+
+
+def cv(profile: Path, *args: str, stdin: str | None = None, timeout: float = 180,
+       **extra: str) -> subprocess.CompletedProcess:
+    """`callviewer ARGS --profile PROFILE` as a subprocess; `extra`: more environment."""
+    return subprocess.run([sys.executable, "-m", "callviewer", *args, "--profile", str(profile)],
+                          input=stdin, capture_output=True, text=True, timeout=timeout, env=env(**extra))
 
 
 @pytest.fixture(scope="session")

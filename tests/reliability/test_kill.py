@@ -22,21 +22,11 @@ import pytest
 from callviewer.simulator import Simulator
 from tests.conftest import SIM_KEYS
 from tests.core.test_keyring import needs_secret_service
+from tests.reliability.conftest import cv, env
 
 KILLS = 30
 SEED = 20240501
 PROVIDERS = ("atlas", "callab", "vatel")
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("CALLVIEWER_PROFILE", None)
-    return env
-
-
-def cv(profile: Path, *args: str, stdin: str | None = None, timeout: float = 120):
-    return subprocess.run([sys.executable, "-m", "callviewer", *args, "--profile", str(profile)],
-                          input=stdin, capture_output=True, text=True, timeout=timeout, env=_env())
 
 
 def children_of(pid: int) -> set[int]:
@@ -109,7 +99,7 @@ def test_sync_killed_at_random_points(tmp_path):
                 sim.update_call(provider, rng.choice(ids), cost=round(rng.uniform(0, 2), 4))
             args = ["sync"] + (["--full"] if i % 3 == 2 else [])
             proc = subprocess.Popen([sys.executable, "-m", "callviewer", *args, "--profile", str(profile)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env())
             # The kill lands at a random point once the sync has read its keys (its worker
             # processes start right after): while it lists, fetches and writes. (A client killed
             # in the middle of a D-Bus call to the keyring daemon is the daemon's business, and

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from callviewer.simulator import Simulator
 from callviewer.store import CallQuery
 from tests.conftest import FAST_RETRY, SIM_KEYS
 from tests.core.test_keyring import needs_secret_service
+from tests.reliability.conftest import cv
 from tests.store.store_helpers import damage_table
 
 PROVIDERS = ("atlas", "callab", "vatel")
@@ -152,11 +151,6 @@ def test_damage_found_while_in_use_is_moved_aside_at_the_next_start(tmp_path, si
 
 # -- the command line ---------------------------------------------------------------------------
 
-def cv(profile: Path, *args: str, stdin: str | None = None):
-    env = dict(os.environ)
-    env.pop("CALLVIEWER_PROFILE", None)
-    return subprocess.run([sys.executable, "-m", "callviewer", *args, "--profile", str(profile)],
-                          input=stdin, capture_output=True, text=True, timeout=180, env=env)
 
 
 @needs_secret_service

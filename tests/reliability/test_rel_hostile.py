@@ -158,9 +158,17 @@ def _core(tmp_path) -> Core:
                      sync_worker="thread")
 
 
-def _recorded_atlas_call(sim, core, acc) -> str:
-    return next(c.provider_call_id for c in core.store.list_calls(CallQuery(account_ids=[acc.id]))
-                if c.has_recording)
+def _synced_with_a_recording(core: Core, sim, provider: str):
+    """(the account, the id of one of its calls with a recording), after a first sync."""
+    async def setup():
+        acc = await core.add_account(provider[0], provider, Secret(SIM_KEYS[provider]),
+                                     base_url=sim.base_urls[provider], verify=False)
+        await core.sync(acc)
+        return acc
+    acc = asyncio.run(setup())
+    call_id = next(c.provider_call_id for c in core.store.list_calls(CallQuery(account_ids=[acc.id]))
+                   if c.has_recording)
+    return acc, call_id
 
 
 def _fetch(core, acc, call_id):
@@ -172,13 +180,7 @@ def _fetch(core, acc, call_id):
 def test_recording_urls_with_other_schemes_are_refused(tmp_path, sim, url):
     core = _core(tmp_path)
     try:
-        async def setup():
-            acc = await core.add_account("a", "atlas", Secret(SIM_KEYS["atlas"]), base_url=sim.base_urls["atlas"],
-                                         verify=False)
-            await core.sync(acc)
-            return acc
-        acc = asyncio.run(setup())
-        call_id = _recorded_atlas_call(sim, core, acc)
+        acc, call_id = _synced_with_a_recording(core, sim, "atlas")
         # the provider now points the call's recording at something else
         sim.update_call("atlas", call_id, recordingUrl=url, stereoRecordingUrl=url, artifact={"recordingUrl": url})
         sim.reset_log()
@@ -194,14 +196,7 @@ def test_a_recording_redirected_to_another_host_is_fetched_without_the_key(tmp_p
     base, seen = elsewhere
     core = _core(tmp_path)
     try:
-        async def setup():
-            acc = await core.add_account("c", "callab", Secret(SIM_KEYS["callab"]),
-                                         base_url=sim.base_urls["callab"], verify=False)
-            await core.sync(acc)
-            return acc
-        acc = asyncio.run(setup())
-        call_id = next(c.provider_call_id for c in core.store.list_calls(CallQuery(account_ids=[acc.id]))
-                       if c.has_recording)
+        acc, call_id = _synced_with_a_recording(core, sim, "callab")
         # Callab's record_url on another host, which redirects to the simulator's recording host
         sim.update_call("callab", call_id, record_url=f"{base}/to-recording/{call_id}")
         sim.reset_log()
@@ -222,14 +217,7 @@ def test_recordings_that_are_too_big_or_not_audio_get_a_clear_message(tmp_path, 
     base, _seen = elsewhere
     core = _core(tmp_path)
     try:
-        async def setup():
-            acc = await core.add_account("c", "callab", Secret(SIM_KEYS["callab"]),
-                                         base_url=sim.base_urls["callab"], verify=False)
-            await core.sync(acc)
-            return acc
-        acc = asyncio.run(setup())
-        call_id = next(c.provider_call_id for c in core.store.list_calls(CallQuery(account_ids=[acc.id]))
-                       if c.has_recording)
+        acc, call_id = _synced_with_a_recording(core, sim, "callab")
         core.recording_max_bytes = 100_000
         sim.update_call("callab", call_id, record_url=f"{base}/huge.wav")
         with pytest.raises(RecordingError, match="larger than the 98 KB cap"):

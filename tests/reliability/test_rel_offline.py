@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -23,6 +19,7 @@ from callviewer.simulator import Simulator
 from callviewer.store import CallQuery
 from tests.conftest import FAST_RETRY, SIM_KEYS
 from tests.core.test_keyring import needs_secret_service
+from tests.reliability.conftest import cv
 
 PROVIDERS = ("atlas", "callab", "vatel")
 
@@ -95,11 +92,6 @@ def test_cached_calls_browse_search_and_play_offline(tmp_path):
         core.close()
 
 
-def cv(profile: Path, *args: str, stdin: str | None = None):
-    env = dict(os.environ)
-    env.pop("CALLVIEWER_PROFILE", None)
-    return subprocess.run([sys.executable, "-m", "callviewer", *args, "--profile", str(profile)],
-                          input=stdin, capture_output=True, text=True, timeout=120, env=env)
 
 
 @needs_secret_service

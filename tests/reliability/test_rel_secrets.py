@@ -19,6 +19,7 @@ from keyring.backend import KeyringBackend
 from callviewer.logs import RedactingFilter, redact
 from callviewer.simulator import Simulator
 from tests.core.test_keyring import needs_secret_service
+from tests.reliability.conftest import cv as run_cv
 
 PROVIDERS = ("atlas", "callab", "vatel")
 
@@ -229,11 +230,8 @@ def test_a_plaintext_keyring_chosen_through_the_environment_is_refused_too(tmp_p
 # -- the canary key, end to end ----------------------------------------------------------------------
 
 def cv(profile: Path, *args: str, stdin: str | None = None, outputs: list | None = None):
-    env = dict(os.environ)
-    env.pop("CALLVIEWER_PROFILE", None)
-    env["PYTHONFAULTHANDLER"] = "1"  # a crash would dump its traceback: searched too
-    proc = subprocess.run([sys.executable, "-m", "callviewer", *args, "--profile", str(profile)],
-                          input=stdin, capture_output=True, text=True, timeout=180, env=env)
+    # PYTHONFAULTHANDLER: a crash would dump its traceback, which is searched too
+    proc = run_cv(profile, *args, stdin=stdin, PYTHONFAULTHANDLER="1")
     if outputs is not None:
         outputs.append((" ".join(args), proc.stdout, proc.stderr))
     return proc

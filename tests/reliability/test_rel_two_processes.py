@@ -5,7 +5,6 @@ no corruption, no "database is locked" crash, and a clear message where one has 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -18,21 +17,10 @@ import pytest
 from callviewer.simulator import Simulator
 from tests.conftest import SIM_KEYS
 from tests.core.test_keyring import needs_secret_service
+from tests.reliability.conftest import cv, env
 
 PROVIDERS = ("atlas", "callab", "vatel")
 BUSY_TEXT = "the cache is busy (another callviewer is writing); try again"
-
-
-def env(**extra: str) -> dict[str, str]:
-    e = dict(os.environ)
-    e.pop("CALLVIEWER_PROFILE", None)
-    e.update(extra)
-    return e
-
-
-def cv(profile: Path, *args: str, stdin: str | None = None, timeout: float = 180, **extra: str):
-    return subprocess.run([sys.executable, "-m", "callviewer", *args, "--profile", str(profile)],
-                          input=stdin, capture_output=True, text=True, timeout=timeout, env=env(**extra))
 
 
 def start(profile: Path, *args: str, **extra: str) -> subprocess.Popen:

@@ -14,19 +14,12 @@ from callviewer.core import Core
 from callviewer.secrets import OsKeyStore
 from callviewer.store import Store
 from callviewer.ui.about import CHECKING_TEXT, ICON_PX, AboutDialog
-from tests.ui.test_mainwindow import WAIT, close_window, make_window, wcore  # noqa: F401
+from tests.ui.test_mainwindow import WAIT, close_window, make_window, wcore, window  # noqa: F401
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _loop_active(loop_running):
     yield
-
-
-@pytest.fixture
-def window(qtbot, wcore, tmp_path, qloop):  # noqa: F811
-    w = make_window(qtbot, wcore, tmp_path)
-    yield w
-    close_window(qtbot, w)
 
 
 class UrlCatcher(QObject):

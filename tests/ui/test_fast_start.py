@@ -173,3 +173,25 @@ def test_the_program_on_a_new_profile_shows_the_welcome_page_and_quits_cleanly(t
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "quit after 1.5 s (CALLVIEWER_QUIT_AFTER): 0 accounts, 0 calls" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_first_account_on_the_welcome_page_gets_its_totals_and_pane(qtbot, tmp_path):
+    """No account at start: nothing is painted in the list, so what waits for its first paint
+    waits until the list is shown (here: an account with calls appears)."""
+    profile = Profile.open(tmp_path / "new")
+    core, _ = open_core(profile, MemoryKeyStore(), check="light")
+    try:
+        w = create_window(core, _settings(tmp_path), fast_start=True)
+        w.show()
+        qtbot.waitUntil(w.showing_welcome, timeout=WAIT)
+        qtbot.wait(50)
+        assert not w.details_built()
+        acct = core.store.add_account("prod", "atlas", "https://api.youratlas.com/v1/api")
+        core.store.upsert_calls(acct.id, [record(make_call(i)) for i in range(7)])
+        w.refresh_accounts()
+        qtbot.waitUntil(lambda: w.details_built() and w.call_model.totals() is not None, timeout=WAIT)
+        assert w.call_model.totals().count == 7
+        w.close()
+        w.deleteLater()
+    finally:
+        core.close()

@@ -23,19 +23,21 @@ from callviewer.ui.mainwindow import (
 )
 from callviewer.ui.models.sidebar import AccountNameRole, NodeKindRole
 from tests.conftest import SIM_KEYS
-from tests.ui.test_mainwindow import WAIT, account_text, close_window, make_window, run, sim30, wcore  # noqa: F401
+from tests.ui.test_mainwindow import (  # noqa: F401 (fixtures)
+    WAIT,
+    account_text,
+    close_window,
+    make_window,
+    run,
+    sim30,
+    wcore,
+    window,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _loop_active(loop_running):
     yield
-
-
-@pytest.fixture
-def window(qtbot, wcore, tmp_path, qloop):  # noqa: F811
-    w = make_window(qtbot, wcore, tmp_path)
-    yield w
-    close_window(qtbot, w)
 
 
 def _texts(widget) -> list[str]:

@@ -143,7 +143,8 @@ for _names, _color in (
 ):
     for _name in _names:
         _STATUS_COLORS[_name] = _color
-_DOTS: dict[str, QIcon] = {}
+_DOTS: dict[str, QIcon] = {}  # by colour
+_STATUS_DOTS: dict[str | None, QIcon | None] = {}  # by status text
 
 
 def status_color(status: str | None) -> QColor | None:
@@ -156,12 +157,15 @@ def status_color(status: str | None) -> QColor | None:
 
 def status_dot(status: str | None) -> QIcon | None:
     """The status column's dot (an icon with 1x, 1.5x and 2x pixmaps, so it stays crisp on
-    high-DPI screens); None for no status. Made once per colour."""
+    high-DPI screens); None for no status. Asked for every status cell painted: looked up by
+    the status text (a few hundred at most are remembered), made once per colour."""
+    try:
+        return _STATUS_DOTS[status]
+    except KeyError:
+        pass
     color = status_color(status)
-    if color is None:
-        return None
-    icon = _DOTS.get(color.name())
-    if icon is None:
+    icon = None if color is None else _DOTS.get(color.name())
+    if color is not None and icon is None:
         icon = QIcon()
         for ratio in (1.0, 1.5, 2.0):
             size = round(STATUS_DOT * ratio)
@@ -175,8 +179,13 @@ def status_dot(status: str | None) -> QIcon | None:
             p.drawEllipse(0, 0, STATUS_DOT, STATUS_DOT)
             p.end()
             icon.addPixmap(pix)
+            icon.addPixmap(pix, QIcon.Mode.Selected)  # (not tinted with the selection colour)
         _DOTS[color.name()] = icon
+    if len(_STATUS_DOTS) < 512:
+        _STATUS_DOTS[status] = icon
     return icon
+
+
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _NUMERIC = frozenset({COL["duration"], COL["cost"]})
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
