@@ -932,6 +932,8 @@ class MainWindow(QMainWindow):
         self._offline_delay: int | None = None
         self._offline_timer = QTimer(self)
         self._offline_timer.setSingleShot(True)
+        # a coarse timer may fire up to 5% early; a retry promised "in 2 s" must not come sooner
+        self._offline_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._offline_timer.timeout.connect(self._retry_offline)
 
     # -- state ---------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_a_three_minute_call_builds_fast() -> None:
     t0 = time.perf_counter()
     data = stereo_wav(placements, 181.0)
     took = time.perf_counter() - t0
-    assert took < 0.5
+    assert took < 2.0  # a guard against a per-sample Python loop (~50x slower), not a budget
     params, _ = read_wav(data)
     assert params.nframes == 181 * SAMPLE_RATE
 

@@ -7,7 +7,6 @@ import shutil
 import struct
 import subprocess
 import threading
-import time
 import wave
 from array import array
 from pathlib import Path
@@ -228,9 +227,9 @@ def test_view_loads_off_the_ui_thread_and_delivers_on_it(view, qtbot, tmp_path, 
 def test_load_returns_at_once_for_a_long_file(view, qtbot, tmp_path):
     path = write_long_stereo(tmp_path / "long.wav", 30)
     with qtbot.waitSignal(view.peaksLoaded, timeout=20_000):
-        t = time.perf_counter()
         view.load(path)
-        assert time.perf_counter() - t < 0.25  # the work is on the worker thread (~0.3-0.5 s)
+        # the work (~0.3-0.5 s) is on the worker thread: load returned before the peaks exist
+        assert view.is_loading() and view.peaks() is None
     assert view.peaks().duration_s == pytest.approx(1800)
 
 
