@@ -419,7 +419,8 @@ class Cli:
 
 
 class _ProgressLine:
-    """Sync progress on stderr: an updating line on a terminal, a line every few seconds otherwise."""
+    """Sync progress on stderr: an updating line on a terminal, a line every few seconds otherwise.
+    Nothing until some account has listed a call: a sync that fails at once says so in one line."""
 
     def __init__(self, err: TextIO) -> None:
         self.err = err
@@ -429,6 +430,8 @@ class _ProgressLine:
 
     def update(self, p) -> None:
         self.state[p.account] = dataclasses.replace(p)
+        if not any(s.listed or s.done for s in self.state.values()):
+            return
         now = time.monotonic()
         if now - self.last < (0.2 if self.tty else 2.0) and p.phase != "done":
             return

@@ -14,6 +14,10 @@ class UsageError(CallviewerError):
     """Bad input from the user (unknown account, malformed date, ...)."""
 
 
+class ProfileError(CallviewerError):
+    """The profile folder cannot be created, read or written."""
+
+
 class KeyringUnavailable(CallviewerError):
     state = "keyring"
 

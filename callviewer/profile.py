@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from callviewer.errors import ProfileError
+
 APP_NAME = "callviewer"
 APP_ID = "ai.callviewer.CallViewer"  # reverse-DNS application id
 
@@ -39,9 +41,12 @@ class Profile:
     @classmethod
     def open(cls, root: str | os.PathLike | None = None) -> Profile:
         path = profile_root(root)
-        path.mkdir(parents=True, exist_ok=True)
-        for sub in ("logs", "recordings"):
-            (path / sub).mkdir(exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            for sub in ("logs", "recordings"):
+                (path / sub).mkdir(exist_ok=True)
+        except OSError as e:
+            raise ProfileError(_unusable(path, e)) from None
         return cls(path)
 
     @property
@@ -73,6 +78,19 @@ class Profile:
 
         value = uuid.uuid4().hex
         tmp = f.with_suffix(".tmp")
-        tmp.write_text(value + "\n")
-        os.replace(tmp, f)
+        try:
+            tmp.write_text(value + "\n")
+            os.replace(tmp, f)
+        except OSError as e:
+            raise ProfileError(f"cannot write to the profile folder {self.root}: "
+                               f"{e.strerror or e}") from None
         return value
+
+
+def _unusable(path: Path, e: OSError) -> str:
+    """One line on why the profile folder `path` cannot be made or used."""
+    if path.exists() and not path.is_dir():
+        return f"the profile {path} is a file, not a folder"
+    if isinstance(e, (NotADirectoryError, FileExistsError)):
+        return f"cannot create the profile folder {path}: a part of that path is a file"
+    return f"cannot create the profile folder {path}: {e.strerror or e}"

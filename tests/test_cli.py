@@ -47,6 +47,39 @@ def test_usage_errors_are_one_line(tmp_path):
     assert proc.returncode == 0 and json.loads(proc.stdout) == []
 
 
+def test_an_unusable_profile_folder_is_one_line(tmp_path):
+    a_file = tmp_path / "notadir"
+    a_file.write_text("")
+    proc = cv(a_file, "accounts", "list")
+    assert_one_clean_line(proc)
+    assert "is a file, not a folder" in proc.stderr
+    proc = cv(a_file / "sub", "calls", "list")
+    assert_one_clean_line(proc)
+    assert "a part of that path is a file" in proc.stderr
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if not os.access(locked, os.W_OK):  # (root may write anyway)
+            proc = cv(locked / "p", "accounts", "list")
+            assert_one_clean_line(proc)
+            assert "Permission denied" in proc.stderr
+    finally:
+        locked.chmod(0o700)
+
+
+@needs_secret_service
+def test_a_sync_that_fails_at_once_is_one_line(tmp_path, shared_sim):
+    p = tmp_path / "p"
+    proc = cv(p, "accounts", "add", "vat", "--provider", "vatel", "--base-url",
+              shared_sim.base_urls["vatel"], "--api-key-stdin", "--no-verify", stdin="wrong-key\n")
+    assert proc.returncode == 0, proc.stderr
+    proc = cv(p, "sync", "vat")
+    assert_one_clean_line(proc)  # no progress line before it: nothing was listed
+    assert "rejected the API key" in proc.stderr
+    cv(p, "accounts", "remove", "vat", "--yes")
+
+
 @needs_secret_service
 def test_full_cli_round_trip(tmp_path, shared_sim):
     p = tmp_path / "profile"

@@ -122,8 +122,11 @@ def run_gui(profile: str | None, demo: bool, debug: bool) -> int:
             prof = Profile.open(demo_dir)
             keys: KeyStore = MemoryKeyStore()
         else:
-            prof = Profile.open(profile)
-            keys = OsKeyStore(prof.profile_id)
+            try:
+                prof = Profile.open(profile)
+                keys = OsKeyStore(prof.profile_id)
+            except CallviewerError as e:  # (a file where the folder should be, no permission)
+                return _fatal(str(e))
         setup_logging(prof.logs_dir, debug=debug)
         log.info("callviewer %s starting (profile %s%s)", __version__, prof.root, ", demo" if demo else "")
         try:

@@ -194,3 +194,14 @@ def test_the_window_icon_is_the_application_icon(qapp):
         qapp.setApplicationVersion(saved[2])
         QGuiApplication.setDesktopFileName(saved[3])
         qapp.setWindowIcon(saved[4])
+
+
+def test_an_unusable_profile_is_a_message_not_a_traceback(qapp, tmp_path, monkeypatch):
+    import callviewer.ui.app as ui_app
+
+    shown: list[str] = []
+    monkeypatch.setattr(ui_app, "_fatal", lambda text: shown.append(text) or 1)
+    a_file = tmp_path / "notadir"
+    a_file.write_text("")
+    assert ui_app.run_gui(profile=str(a_file), demo=False, debug=False) == 1
+    assert shown == [f"the profile {a_file} is a file, not a folder"]
