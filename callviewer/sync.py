@@ -37,7 +37,7 @@ from callviewer.errors import CallviewerError, KeyRejected, NotFound, Offline
 from callviewer.normalize import NORMALIZER_VERSION
 from callviewer.providers.base import ProviderAdapter
 from callviewer.store import Store
-from callviewer.writer import BatchResult, WriteJob, close_stores, write_job
+from callviewer.writer import BatchResult, WriteJob, close_stores, rederive_job, write_job
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ RETRY_FAILED_SYNCS = 3
 @dataclass
 class SyncProgress:
     account: str
-    phase: str            # "listing", "fetching", "rechecking", "done"
+    #: "updating" (stored calls, by a newer normalizer), "listing", "fetching", "rechecking", "done"
+    phase: str
     listed: int = 0       # list items seen
     done: int = 0         # calls written or found unchanged
     total: int | None = None  # calls known to need work (grows while listing)
@@ -162,6 +163,13 @@ class _Writer:
         if pending:
             await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
 
+    async def rederive(self) -> tuple[int, int]:
+        """Re-derives the account's calls stored by an older normalizer (`writer.rederive_job`)."""
+        job = self.job
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, rederive_job, job.db_path, job.account_id,
+                                          job.provider)
+
     async def close(self) -> None:
         await self.drain()
         if self._own:
@@ -241,6 +249,13 @@ class _Run:
                 queue.task_done()
 
     async def run(self) -> SyncReport:
+        if self.store.has_older_calls(self.account.id, NORMALIZER_VERSION):
+            # a newer normalizer reads what is stored first (from the raw JSON kept for this)
+            self.progress.phase = "updating"
+            self.emit(force=True)
+            updated, failed = await self.writer.rederive()
+            log.info("%s: %d stored calls re-derived by the current normalizer (%d unreadable)",
+                     self.account.name, updated, failed)
         cursor = self.store.get_cursor(self.account.id)
         known = self.store.known_hashes(self.account.id)
         since: datetime | None = None

@@ -195,6 +195,16 @@ def write_job(job: WriteJob) -> BatchResult:
     return out
 
 
+def rederive_job(db_path: str, account_id: int, provider: str) -> tuple[int, int]:
+    """Runs in the worker: re-normalizes, from their stored raw JSON, the account's calls that an
+    older normalizer derived (see NORMALIZER_VERSION). Returns (re-derived, still unreadable)."""
+    from callviewer.normalize import NORMALIZER_VERSION, normalize
+
+    result = _store_for(db_path).rederive(lambda raw: normalize(provider, raw), NORMALIZER_VERSION,
+                                          account_id=account_id)
+    return result.updated, result.failed
+
+
 def _upsert_one_by_one(store, account_id: int, records: list, out: BatchResult):
     from callviewer.store import UpsertResult
 

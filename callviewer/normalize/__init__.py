@@ -13,7 +13,7 @@ from callviewer.domain import Call
 from callviewer.normalize import atlas, callab, vatel
 
 #: Bumped whenever the output for the same raw JSON changes, so stored calls can be re-derived.
-NORMALIZER_VERSION = 1
+NORMALIZER_VERSION = 2
 
 _NORMALIZERS = {"atlas": atlas.normalize, "callab": callab.normalize, "vatel": vatel.normalize}
 

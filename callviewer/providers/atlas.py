@@ -8,6 +8,7 @@ Field names are read case-insensitively: Atlas mixes PascalCase and camelCase.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -18,13 +19,27 @@ from callviewer.providers.base import ListPage, RecordingSource
 from callviewer.providers.common import ci_get, first_str, iso_z, path_id
 from callviewer.secrets import Secret
 
+log = logging.getLogger(__name__)
+
 #: No Atlas (nor Vapi, which it runs on) call predates this.
 HISTORY_FLOOR = datetime(2015, 1, 1, tzinfo=timezone.utc)
 FIRST_WINDOW = timedelta(days=7)
 MAX_WINDOW = timedelta(days=365)
-MIN_WINDOW = timedelta(hours=1)
-#: A window answering at least this many entries may have been cut by a server-side cap: split it.
+MIN_WINDOW = timedelta(minutes=1)
+#: Whether Atlas caps how many entries one `GET /call` answers is not documented. A window is
+#: split in halves (and asked for again) when its count looks like a cap: a round number of at
+#: least `ROUND_CAP_MIN` (servers cap at 20, 50, 100, 1000...), the same count as the fullest
+#: window so far, or `SUSPECT_CAP` or more.
+ROUND_CAP_MIN = 10
 SUSPECT_CAP = 1000
+
+
+def looks_capped(count: int, fullest: int) -> bool:
+    """Whether a window of `count` entries may have been cut short by a server-side cap, after
+    windows of at most `fullest` entries."""
+    if count >= SUSPECT_CAP:
+        return True
+    return count >= ROUND_CAP_MIN and (count % 10 == 0 or count % 25 == 0 or count == fullest)
 
 
 class AtlasAdapter:
@@ -52,22 +67,27 @@ class AtlasAdapter:
         floor = (since - timedelta(seconds=1)) if since else HISTORY_FLOOR
         span = FIRST_WINDOW
         previous: set[str] | None = None
+        fullest = 0  # the most entries a window kept so far answered
         while end > floor:
             start = max(floor, end - span)
             data = await self.client.get_json(
                 "/call", {"startDate": iso_z(start), "endDate": iso_z(end)})
             items = page_items(data)
             ids = {i for i in (self.item_id(x) for x in items) if i}
-            if len(items) >= SUSPECT_CAP and (end - start) > MIN_WINDOW and ids != previous:
-                span = (end - start) / 2
-                continue
             if previous is not None and ids and ids == previous:
                 return  # the server ignores the date filter: it has given us everything already
+            if looks_capped(len(items), fullest):
+                if end - start > MIN_WINDOW:
+                    span = (end - start) / 2  # the newer half first; the older one follows
+                    continue
+                log.warning("Atlas listed %d calls between %s and %s: some may be left out (the "
+                            "server seems to cap its answers)", len(items), iso_z(start), iso_z(end))
             yield ListPage(items)
             previous = ids
+            fullest = max(fullest, len(items))
             end = start
-            if not items:
-                span = min(span * 2, MAX_WINDOW)
+            if len(items) < ROUND_CAP_MIN:
+                span = min(span * 2, MAX_WINDOW)  # a quiet stretch: wider windows
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
         return (await self.get_call_body(call_id))[0]

@@ -177,6 +177,9 @@ class Simulator:
             self.keys[p] = frozenset([k] if isinstance(k, str) else k)
         self.bank = voices or default_bank()
         self.faults = Faults()
+        #: The most entries one Atlas `GET /call` answers, newest first (a server-side cap, which
+        #: Atlas's docs neither confirm nor rule out); None answers every match.
+        self.atlas_list_cap: int | None = None
         self.request_log: list[tuple[str | None, str, str, int]] = []
         #: (provider, path) of every request to the public recording host that carried an API key
         #: (`api-key` or `Authorization`): a client must never send its key there.
@@ -794,6 +797,8 @@ class Simulator:
                         continue
                 out.append(r)
             recs = out
+        if self.atlas_list_cap is not None:
+            recs = recs[:self.atlas_list_cap]
         body = b'{"value":[' + b",".join(self._entry_body(st, r) for r in recs) + b"]}"
         return Resp(200, body)
 

@@ -460,6 +460,12 @@ class CallsMixin(AccountsMixin):
                 yield rowid, pcid, load_json(raw)
             last = rows[-1][0]
 
+    def has_older_calls(self, account_id: int, version: int) -> bool:
+        """Whether some stored call of the account was derived by a normalizer older than `version`."""
+        return self.conn.execute(
+            "SELECT 1 FROM calls WHERE account_id = ? AND normalizer_version < ? LIMIT 1",
+            (account_id, version)).fetchone() is not None
+
     def rederive(
         self, normalize_fn: Callable[[Any], Call], version: int, *,
         provider: str | None = None, account_id: int | None = None,

@@ -280,3 +280,60 @@ def test_a_detail_body_that_only_the_worker_finds_broken(profile):
         asyncio.run(go())
     finally:
         core.close()
+
+
+def test_atlas_windows_that_look_capped_are_split(core):
+    from callviewer.providers.atlas import looks_capped
+    from callviewer.simulator.server import Simulator
+
+    assert looks_capped(20, 0) and looks_capped(50, 7) and looks_capped(1500, 0)
+    assert looks_capped(17, 17)  # the same count as the fullest window so far
+    assert not looks_capped(17, 19) and not looks_capped(5, 5) and not looks_capped(0, 0)
+
+    # An Atlas that answers at most 20 entries per `GET /call` (~35 calls a week here):
+    # every call still arrives, and a second sync finds nothing new.
+    sim = Simulator(calls_per_provider=300, seed=5).start()
+    sim.atlas_list_cap = 20
+    try:
+        async def go():
+            acc = await _add(core, sim, "atlas")
+            first = await core.sync(acc)
+            assert first.state == "ok", first.error
+            assert set(_stored_ids(core, acc)) == set(sim.call_ids("atlas"))
+            second = await core.sync(acc)
+            assert (second.state, second.new) == ("ok", 0)
+
+        asyncio.run(go())
+    finally:
+        sim.stop()
+
+
+def test_calls_of_an_older_normalizer_are_derived_again_from_their_raw_json(core, sim):
+    from callviewer.normalize import NORMALIZER_VERSION
+
+    async def go():
+        acc = await _add(core, sim, "vatel")
+        assert (await core.sync(acc)).state == "ok"
+        call_id = _stored_ids(core, acc)[0]
+        # as an older normalizer stored it: another currency, an older version
+        con = sqlite3.connect(core.profile.db_path)
+        with con:
+            con.execute("UPDATE calls SET currency = 'XYZ', normalizer_version = ? WHERE account_id = ?",
+                        (NORMALIZER_VERSION - 1, acc.id))
+        con.close()
+        assert core.store.get_call(call_id).currency is None  # (the doc is the current one)
+        assert core.store.has_older_calls(acc.id, NORMALIZER_VERSION)
+        sim.reset_log()
+        phases = []
+        report = await core.sync(acc, on_progress=lambda p: phases.append(p.phase))
+        assert report.state == "ok" and (report.new, report.updated) == (0, 0)
+        assert phases[0] == "updating"
+        assert not core.store.has_older_calls(acc.id, NORMALIZER_VERSION)
+        con = sqlite3.connect(core.profile.db_path)
+        try:
+            assert con.execute("SELECT count(*) FROM calls WHERE currency = 'XYZ'").fetchone()[0] == 0
+        finally:
+            con.close()
+        assert sim.count("vatel", r"/calls/[^/?]+$") == 0  # from what is stored, not fetched again
+
+    asyncio.run(go())
