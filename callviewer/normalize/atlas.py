@@ -85,9 +85,8 @@ def _cost_breakdown(raw: dict) -> dict[str, float | int]:
 
 
 def _from_cost_breakdown(breakdown: dict) -> dict[str, float | int]:
-    money = dict.fromkeys(COST_PARTS, 0.0)
+    money: dict[str, float] = {}  # only the parts the payload itemizes: none is invented as 0
     counts: dict[str, float] = {}
-    itemized = False
     for key, value in breakdown.items():
         name = key.lower() if isinstance(key, str) else ""
         if name in _BREAKDOWN_COUNTS:
@@ -97,9 +96,8 @@ def _from_cost_breakdown(breakdown: dict) -> dict[str, float | int]:
             continue
         amount = _analysis_total(value) if name == "analysiscostbreakdown" else to_float(value)
         if amount is not None:
-            itemized = True
-            money[_BREAKDOWN_PARTS.get(name, "other")] += amount
-    return _itemized(money, counts) if itemized else {}
+            _add(money, _BREAKDOWN_PARTS.get(name, "other"), amount)
+    return _itemized(money, counts)
 
 
 def _analysis_total(breakdown: Any) -> float | None:
@@ -111,21 +109,23 @@ def _analysis_total(breakdown: Any) -> float | None:
 
 
 def _from_costs(costs: list) -> dict[str, float | int]:
-    money = dict.fromkeys(COST_PARTS, 0.0)
+    money: dict[str, float] = {}
     counts: dict[str, float] = {}
-    itemized = False
     for item in costs:
         kind = to_lower(pick(item, "type")) or ""
         amount = to_float(pick(item, "cost"))
         if amount is not None:
-            itemized = True
-            money[_COSTS_PARTS.get(kind, "other")] += amount
+            _add(money, _COSTS_PARTS.get(kind, "other"), amount)
         if kind == "model":
             _add_count(counts, "llm_prompt_tokens", pick(item, "promptTokens"))
             _add_count(counts, "llm_completion_tokens", pick(item, "completionTokens"))
         elif kind == "voice":
             _add_count(counts, "tts_characters", pick(item, "characters"))
-    return _itemized(money, counts) if itemized else {}
+    return _itemized(money, counts)
+
+
+def _add(money: dict[str, float], part: str, amount: float) -> None:
+    money[part] = money.get(part, 0.0) + amount
 
 
 def _add_count(counts: dict[str, float], key: str, value: Any) -> None:
@@ -135,9 +135,12 @@ def _add_count(counts: dict[str, float], key: str, value: Any) -> None:
 
 
 def _itemized(money: dict[str, float], counts: dict[str, float]) -> dict[str, float | int]:
-    """All six money parts (float noise from sums rounded off), then the counts given (whole
-    counts as ints). {} if a sum overflowed: such a payload has no believable breakdown."""
-    parts = {k: round(v, 10) for k, v in money.items()}
+    """The money parts given, in the contract's order (float noise from sums rounded off),
+    then the counts given (whole counts as ints). {} when no money part is itemized (only a
+    total is known), or if a sum overflowed: such a payload has no believable breakdown."""
+    if not money:
+        return {}
+    parts = {k: round(money[k], 10) for k in COST_PARTS if k in money}
     if any(finite(v) is None for v in [*parts.values(), *counts.values()]):
         return {}
     return {**parts, **{k: int(v) if v.is_integer() else v for k, v in counts.items()}}

@@ -39,8 +39,8 @@ def normalize(raw: Any) -> Call:
         ended_at=iso_utc(ended),
         duration_s=duration,
         cost=cost,
-        # Assumption: the spec gives `cost` (the marked-up total) with no currency; we take it as USD.
-        currency="USD" if cost is not None else None,
+        # The spec gives `cost` (the marked-up total) with no currency: null unless a payload says.
+        currency=_currency(pick(raw, "currency")) if cost is not None else None,
         summary=to_str(pick(raw, "summary")),
         extracted=name_value_map(pick(raw, "extracted_variables")),
         tags=to_tags(pick(raw, "tags")),
@@ -48,6 +48,11 @@ def normalize(raw: Any) -> Call:
     )
     call.has_recording = _has_recording(status, turns)
     return call
+
+
+def _currency(value: Any) -> str | None:
+    text = to_str(value)
+    return text.strip().upper() or None if text is not None else None
 
 
 def _direction(outbound: Any) -> str | None:

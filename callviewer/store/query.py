@@ -88,6 +88,9 @@ class Totals(NamedTuple):
     count: int
     total_cost: float | None       # None when no call in the set has a cost
     cost_per_minute: float | None  # sum(cost) / sum(duration) in minutes, over calls with both
+    #: The currency every call with a cost shares ("USD", "EUR"...; "" when none says which),
+    #: or None when they are in different currencies.
+    currency: str | None = "USD"
 
 
 _ROW_COLS = (
@@ -373,15 +376,18 @@ class QueriesMixin(CallsMixin):
     @reads_cache
     def totals(self, query: CallQuery | None = None) -> Totals:
         w = self._where(query or CallQuery())
-        count, n_cost, total_cost, both_cost, both_duration = self.conn.execute(
+        count, n_cost, total_cost, both_cost, both_duration, low, high = self.conn.execute(
             "SELECT count(*), count(cost), total(cost),"
             " total(CASE WHEN duration_s > 0 THEN cost END),"
-            " total(CASE WHEN cost IS NOT NULL AND duration_s > 0 THEN duration_s END)"
+            " total(CASE WHEN cost IS NOT NULL AND duration_s > 0 THEN duration_s END),"
+            " min(CASE WHEN cost IS NOT NULL THEN upper(trim(coalesce(currency, ''))) END),"
+            " max(CASE WHEN cost IS NOT NULL THEN upper(trim(coalesce(currency, ''))) END)"
             f" FROM calls WHERE {w.text()}",
             w.params,
         ).fetchone()
         per_minute = both_cost / (both_duration / 60.0) if both_duration > 0 else None
-        return Totals(count, total_cost if n_cost else None, per_minute)
+        currency = (low if low == high else None) if n_cost else "USD"
+        return Totals(count, total_cost if n_cost else None, per_minute, currency)
 
     def count_errors(self, account_id: int | None = None) -> int:
         """How many stored calls could not be normalized (hidden from listings)."""

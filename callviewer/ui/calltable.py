@@ -46,21 +46,30 @@ __all__ = ["CallListFooter", "CallTableView", "footer_text", "status_color"]
 
 DASH = "—"
 
-def _money(amount: float | None, digits: int) -> str:
+def _money(amount: float | None, digits: int, currency: str | None = "USD") -> str:
     if amount is None:
         return DASH
     sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.{digits}f}"
+    num = f"{abs(amount):,.{digits}f}"
+    if currency == "USD":
+        return f"{sign}${num}"
+    return f"{sign}{num} {currency}" if currency else f"{sign}{num}"
 
 
 def footer_text(totals: Totals | None) -> str:
-    """"1,234 calls · total $56.78 · $0.12/min" ("—" for what is unknown)."""
+    """"1,234 calls · total $56.78 · $0.12/min" ("—" for what is unknown). The amounts carry
+    the calls' currency; calls in different currencies are summed as numbers, and said to be."""
     if totals is None:
         return f"{DASH} calls"
     count = totals.count
+    cur = totals.currency
     calls = f"{DASH} calls" if count is None else f"{count:,} call{'' if count == 1 else 's'}"
-    per_min = DASH if totals.cost_per_minute is None else f"{_money(totals.cost_per_minute, 2)}/min"
-    return f"{calls} · total {_money(totals.total_cost, 2)} · {per_min}"
+    per_min = (DASH if totals.cost_per_minute is None
+               else f"{_money(totals.cost_per_minute, 2, cur)}/min")
+    total = _money(totals.total_cost, 2, cur)
+    if cur is None and totals.total_cost is not None:
+        total += " (mixed currencies)"
+    return f"{calls} · total {total} · {per_min}"
 
 
 class CallListFooter(QWidget):

@@ -425,12 +425,19 @@ class CostBreakdownView(QWidget):
             lines.append(f"TTS characters: {int(counts['tts_characters']):,}")
         self.counts_label.setText("\n".join(lines))
         self.counts_label.setVisible(bool(lines))
-        if not parts:
-            self.note_label.setText(self.TOTAL_ONLY)
-            self.note_label.show()
-        else:
-            self.note_label.setText("")
-            self.note_label.hide()
+        note = self.TOTAL_ONLY if not parts else self._unitemized_note(cost, parts, currency)
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
+
+    def _unitemized_note(self, cost: float | None, parts: list[tuple[str, float]],
+                         currency: str | None) -> str:
+        """When the parts the provider itemizes fall short of its total (more than rounding),
+        says how much of it is not broken down; else ""."""
+        itemized = sum(a for _l, a in parts)
+        if cost is None or not math.isfinite(cost) or cost - itemized <= max(5e-5, abs(cost) * 0.005):
+            return ""
+        return (f"The parts above add up to {format_money(itemized, currency)}; "
+                f"{format_money(cost - itemized, currency)} of the total is not itemized.")
 
     def _set_rows(self, rows) -> None:
         self.bars.set_rows(rows)

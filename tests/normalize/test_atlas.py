@@ -38,7 +38,7 @@ def test_seed_sample_from_the_docs():
         "cost": 0.0,
         "currency": "USD",
         "cost_breakdown": {
-            "stt": 0.0, "llm": 0.0, "tts": 0.0, "platform": 0.0, "transport": 0.0, "other": 0.0,
+            "stt": 0.0, "llm": 0.0, "tts": 0.0, "platform": 0.0, "other": 0.0,  # no transport given
             "llm_prompt_tokens": 0, "llm_completion_tokens": 0, "tts_characters": 0,
         },
         "summary": "string",
@@ -160,6 +160,17 @@ def test_cost_breakdown_derived_from_costs_list():
         "stt": 0.01, "llm": 0.03, "tts": 0.03, "platform": 0.05, "transport": 0.1, "other": 0.01,
         "llm_prompt_tokens": 1500, "llm_completion_tokens": 75, "tts_characters": 420,
     }
+
+
+def test_breakdown_holds_only_the_parts_given():
+    # costs[] with two items: stt, llm, tts (and other) were not itemized, so they are not 0
+    raw = {"id": "x", "cost": 0.3, "costs": [{"type": "transport", "cost": 0.0253},
+                                             {"type": "vapi", "cost": "0.0871"}]}
+    assert normalize(raw).cost_breakdown == {"platform": 0.0871, "transport": 0.0253}
+    raw = {"id": "x", "costBreakdown": {"llm": 0.02, "total": 0.02, "llmPromptTokens": 10}}
+    assert normalize(raw).cost_breakdown == {"llm": 0.02, "llm_prompt_tokens": 10}
+    # token counts alone are no breakdown of the money
+    assert normalize({"id": "x", "costBreakdown": {"total": 1, "llmPromptTokens": 10}}).cost_breakdown == {}
 
 
 def test_total_only_gives_empty_breakdown_and_cost_from_total():

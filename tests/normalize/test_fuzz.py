@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callviewer.domain import COST_PARTS
+from callviewer.domain import COST_COUNTS, COST_PARTS
 from callviewer.errors import NormalizeError
 from callviewer.normalize import atlas, callab, vatel
 
@@ -164,7 +164,9 @@ def check(normalize, raw) -> None:
     assert d["duration_s"] is None or d["duration_s"] >= 0
     assert d["currency"] is None or d["cost"] is not None
     breakdown = d["cost_breakdown"]
-    assert breakdown == {} or set(COST_PARTS) <= set(breakdown)
+    # only contract keys, and never counts without a money part (only a total: {})
+    assert set(breakdown) <= set(COST_PARTS) | set(COST_COUNTS)
+    assert breakdown == {} or set(COST_PARTS) & set(breakdown)
     assert all(_optional_number(v) and v is not None for v in breakdown.values())
     assert isinstance(d["extracted"], dict)
     assert all(isinstance(tag, str) for tag in d["tags"])

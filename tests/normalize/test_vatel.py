@@ -36,7 +36,7 @@ def test_seed_sample_from_the_docs():
         "ended_at": None,
         "duration_s": 123.0,  # duration_seconds
         "cost": 123.0,
-        "currency": "USD",
+        "currency": None,  # the spec names no currency
         "cost_breakdown": {},
         "summary": "<string>",
         "success": None,
@@ -69,7 +69,7 @@ def test_call_with_tools_interruption_and_extracted_variables():
         "ended_at": "2024-05-01T12:01:31.500Z",
         "duration_s": 90.0,
         "cost": 0.087,
-        "currency": "USD",
+        "currency": None,  # the spec names no currency
         "cost_breakdown": {},
         "summary": "Dana booked a table for four.",
         "success": None,
@@ -201,3 +201,9 @@ def test_1500_turn_transcript_is_fast():
 def test_no_id_raises(raw):
     with pytest.raises(NormalizeError):
         normalize(raw)
+
+
+def test_currency_only_when_a_payload_gives_one():
+    assert normalize({"id": "v1", "cost": 0.5}).currency is None  # the spec names none
+    assert normalize({"id": "v1", "cost": 0.5, "currency": " eur "}).currency == "EUR"
+    assert normalize({"id": "v1", "cost": None, "currency": "EUR"}).currency is None

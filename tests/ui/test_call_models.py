@@ -478,6 +478,9 @@ def test_footer_text(qtbot):
     assert footer_text(Totals(1, 0.5, None)) == "1 call · total $0.50 · —"
     assert footer_text(Totals(0, None, None)) == "0 calls · total — · —"
     assert footer_text(None) == "— calls"
+    assert footer_text(Totals(2, 3.0, 1.5, "EUR")) == "2 calls · total 3.00 EUR · 1.50 EUR/min"
+    assert footer_text(Totals(2, 3.0, 1.5, "")) == "2 calls · total 3.00 · 1.50/min"  # none said
+    assert footer_text(Totals(2, 3.0, None, None)) == "2 calls · total 3.00 (mixed currencies) · —"
     footer = CallListFooter()
     qtbot.addWidget(footer)
     footer.set_totals(Totals(2, 1.0, 0.5))

@@ -138,6 +138,19 @@ def test_cost_total_only_and_no_cost(qtbot):
     assert not v.grab().isNull()
 
 
+def test_cost_partly_itemized_says_what_is_not(qtbot):
+    v = shown(qtbot, CostBreakdownView())
+    v.set_call(full_call(cost=0.3345, cost_breakdown={"platform": 0.0871, "transport": 0.0253}))
+    assert [r[0] for r in v.rows()] == ["Platform", "Transport"]
+    assert v.note() == ("The parts above add up to $0.1124; "
+                        "$0.2221 of the total is not itemized.")
+    assert not v.note_label.isHidden()
+    # parts that add up to the total (to within rounding) need no note
+    v.set_call(full_call(cost=0.1125, cost_breakdown={"platform": 0.0871, "transport": 0.0253}))
+    assert v.note() == "" and v.note_label.isHidden()
+    assert_plain_labels(v)
+
+
 def test_analysis_view_extracted_variables_and_plain_text(qtbot):
     v = shown(qtbot, AnalysisView())
     call = full_call()
