@@ -11,18 +11,22 @@ import getpass
 import json
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from callviewer import __version__
 from callviewer.domain import PROVIDER_NAMES, Call
 from callviewer.errors import CallviewerError, UsageError
 from callviewer.secrets import Secret
+
+if TYPE_CHECKING:
+    from callviewer.store.query import CallRow
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +145,17 @@ def _fmt_duration(seconds: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-def _fmt_cost(call: Call) -> str:
+def _fmt_ts(ts: float | None) -> str:
+    """A call's start (else creation) time, UTC, to the second; "-" when unknown."""
+    if ts is None:
+        return "-"
+    try:
+        return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return "-"
+
+
+def _fmt_cost(call: Call | CallRow) -> str:
     if call.cost is None:
         return "-"
     return f"{call.cost:.4f}" + (f" {call.currency}" if call.currency and call.currency != "USD" else "")
@@ -161,21 +175,23 @@ _INVISIBLE = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u
                        "\u2028\u2029")
 
 
+#: What `_safe` escapes: C0 controls but tab and newline, DEL and C1 controls, the invisible
+#: controls above, and lone surrogates.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+                     + "".join(sorted(_INVISIBLE)) + "]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _safe(text: str | None) -> str:
     """Text for a terminal: control characters (escape sequences) and invisible bidirectional
     controls shown escaped, not obeyed. Letters of any script, combining marks and emoji stay."""
     if not text:
         return ""
-    out = []
-    for ch in text:
-        if ch in "\n\t" or (ch >= " " and ch != "\x7f" and not "\x80" <= ch <= "\x9f"
-                            and ch not in _INVISIBLE and not "\ud800" <= ch <= "\udfff"):
-            out.append(ch)
-        elif ord(ch) < 0x100:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(f"\\u{ord(ch):04x}")
-    return "".join(out)
+    return _UNSAFE.sub(_escape, text)
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -328,21 +344,22 @@ class Cli:
                   + ("," + doc[1:] if doc != "{}" else "}"))
             w("\n]\n" if docs else "]\n")
             return 0
-        calls = store.list_calls(query, limit=a.limit)
         if a.json:
-            calls = [store.get_call(c.provider_call_id, c.account) for c in calls]
+            calls = [store.get_call(c.provider_call_id, c.account)
+                     for c in store.list_calls(query, limit=a.limit)]
             _print_json([c.to_dict(transcript=True) for c in calls], self.out)
             return 0
+        # the table's columns are the list's own (no call JSON decoded): thousands print at once
+        found, _ = store.page(query, None, a.limit)
         rows = [("STARTED", "ACCOUNT", "DIR", "NUMBER", "DUR", "STATUS", "COST", "CALL ID", "SUMMARY")]
-        for c in calls:
+        for c in found:
             rows.append((
-                (c.started_at or c.created_at or "-")[:19].replace("T", " "),
-                c.account, (c.direction or "-")[:3], c.customer_number or "-",
+                _fmt_ts(c.ts), c.account, (c.direction or "-")[:3], c.customer_number or "-",
                 _fmt_duration(c.duration_s), c.status or "-", _fmt_cost(c), c.provider_call_id,
                 _one_line(c.summary, 60),
             ))
         self._table(rows)
-        print(f"{len(calls)} call{'s' if len(calls) != 1 else ''}", file=self.err)
+        print(f"{len(found)} call{'s' if len(found) != 1 else ''}", file=self.err)
         return 0
 
     def calls_show(self) -> int:
@@ -414,8 +431,8 @@ class Cli:
     def _table(self, rows: list[tuple[str, ...]]) -> None:
         rows = [tuple(_safe(c).replace("\n", " ") for c in r) for r in rows]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        for r in rows:
-            print("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip(), file=self.out)
+        self.out.write("".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n"
+                               for r in rows))
 
 
 class _ProgressLine:

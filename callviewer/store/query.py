@@ -307,9 +307,10 @@ class QueriesMixin(CallsMixin):
 
     @reads_cache
     def page(
-        self, query: CallQuery, after: Sequence[Any] | None, limit: int
+        self, query: CallQuery, after: Sequence[Any] | None, limit: int | None
     ) -> tuple[list[CallRow], tuple[Any, int] | None]:
-        """Up to `limit` table rows after the keyset cursor, and the cursor of the next page.
+        """Up to `limit` (None: all) table rows after the keyset cursor, and the cursor of the
+        next page.
 
         `after` is None for the first page, else the `next_after` of the previous page:
         `(sort_value, rowid)`. `next_after` is None when this page reached the end.
@@ -324,7 +325,8 @@ class QueriesMixin(CallsMixin):
             )
             for r in raw
         ]
-        next_after = (keys[-1], rows[-1].rowid) if rows and len(rows) >= limit else None
+        next_after = ((keys[-1], rows[-1].rowid)
+                      if rows and limit is not None and len(rows) >= limit else None)
         return rows, next_after
 
     @reads_cache
