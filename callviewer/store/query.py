@@ -89,8 +89,9 @@ class Totals(NamedTuple):
     total_cost: float | None       # None when no call in the set has a cost
     cost_per_minute: float | None  # sum(cost) / sum(duration) in minutes, over calls with both
     #: The currency every call with a cost shares ("USD", "EUR"...; "" when none says which),
-    #: or None when they are in different currencies.
+    #: or None when they are in different currencies (then `currencies` names them, sorted).
     currency: str | None = "USD"
+    currencies: tuple[str, ...] = ()
 
 
 _ROW_COLS = (
@@ -382,14 +383,19 @@ class QueriesMixin(CallsMixin):
             "SELECT count(*), count(cost), total(cost),"
             " total(CASE WHEN duration_s > 0 THEN cost END),"
             " total(CASE WHEN cost IS NOT NULL AND duration_s > 0 THEN duration_s END),"
-            " min(CASE WHEN cost IS NOT NULL THEN upper(trim(coalesce(currency, ''))) END),"
-            " max(CASE WHEN cost IS NOT NULL THEN upper(trim(coalesce(currency, ''))) END)"
+            # (the normalizers write currency codes in capitals; "" is a call naming none)
+            " min(CASE WHEN cost IS NOT NULL THEN coalesce(currency, '') END),"
+            " max(CASE WHEN cost IS NOT NULL THEN coalesce(currency, '') END)"
             f" FROM calls WHERE {w.text()}",
             w.params,
         ).fetchone()
         per_minute = both_cost / (both_duration / 60.0) if both_duration > 0 else None
-        currency = (low if low == high else None) if n_cost else "USD"
-        return Totals(count, total_cost if n_cost else None, per_minute, currency)
+        if not n_cost or low == high:
+            return Totals(count, total_cost if n_cost else None, per_minute, low if n_cost else "USD")
+        currencies = tuple(r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT coalesce(currency, '') FROM calls WHERE {w.text()} AND cost IS NOT NULL"
+            " ORDER BY 1", w.params))
+        return Totals(count, total_cost, per_minute, None, currencies)
 
     def count_errors(self, account_id: int | None = None) -> int:
         """How many stored calls could not be normalized (hidden from listings)."""

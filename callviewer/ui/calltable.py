@@ -68,7 +68,8 @@ def footer_text(totals: Totals | None) -> str:
                else f"{_money(totals.cost_per_minute, 2, cur)}/min")
     total = _money(totals.total_cost, 2, cur)
     if cur is None and totals.total_cost is not None:
-        total += " (mixed currencies)"
+        names = [c or "unstated" for c in totals.currencies] or ["mixed currencies"]
+        total += f" ({' + '.join(names[:3])}{' + …' if len(names) > 3 else ''})"
     return f"{calls} · total {total} · {per_min}"
 
 

@@ -480,7 +480,8 @@ def test_footer_text(qtbot):
     assert footer_text(None) == "— calls"
     assert footer_text(Totals(2, 3.0, 1.5, "EUR")) == "2 calls · total 3.00 EUR · 1.50 EUR/min"
     assert footer_text(Totals(2, 3.0, 1.5, "")) == "2 calls · total 3.00 · 1.50/min"  # none said
-    assert footer_text(Totals(2, 3.0, None, None)) == "2 calls · total 3.00 (mixed currencies) · —"
+    assert footer_text(Totals(2, 3.0, None, None, ("", "USD"))) == "2 calls · total 3.00 (unstated + USD) · —"
+    assert footer_text(Totals(5, 3.0, None, None, ("A", "B", "C", "D"))) == "5 calls · total 3.00 (A + B + C + …) · —"
     footer = CallListFooter()
     qtbot.addWidget(footer)
     footer.set_totals(Totals(2, 1.0, 0.5))
