@@ -267,14 +267,17 @@ class Cli:
         core = self.core
         account = core.store.get_account(self.args.name)
         if not self.args.yes:
-            if not self.stdin.isatty():
-                raise UsageError(f"refusing to remove {account.name!r} without confirmation: add --yes")
-            self.err.write(f"Remove account {account.name!r}, its {account.call_count} cached calls and "
-                           "its key? [y/N] ")
-            self.err.flush()
-            if self.stdin.readline().strip().lower() not in ("y", "yes"):
-                print("nothing removed", file=self.err)
-                return 1
+            if not self.stdin.isatty():  # a script: "y" on stdin (`echo y | ...`) confirms
+                if self.stdin.readline().strip().lower() not in ("y", "yes"):
+                    raise UsageError(f"refusing to remove {account.name!r} without confirmation: "
+                                     "add --yes (or pipe in y)")
+            else:
+                self.err.write(f"Remove account {account.name!r}, its {account.call_count} cached "
+                               "calls and its key? [y/N] ")
+                self.err.flush()
+                if self.stdin.readline().strip().lower() not in ("y", "yes"):
+                    print("nothing removed", file=self.err)
+                    return 1
         core.remove_account(account.name)
         print(f"removed account {account.name!r}", file=self.out)
         return 0

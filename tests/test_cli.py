@@ -146,17 +146,21 @@ def test_full_cli_round_trip(tmp_path, shared_sim):
     assert with_rec["provider_call_id"] in text
 
     # remove: the account, its calls and its keyring entry
-    proc = cv(p, "accounts", "remove", "vatel-prod")
-    assert_one_clean_line(proc)  # no terminal, no --yes: refuses
-    proc = cv(p, "accounts", "remove", "vatel-prod", "--yes")
+    for answer in ("", "n\n"):  # no terminal, no --yes, no "y" on stdin: refuses
+        proc = cv(p, "accounts", "remove", "vatel-prod", stdin=answer)
+        assert_one_clean_line(proc)
+    proc = cv(p, "accounts", "remove", "callab-prod", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    proc = cv(p, "accounts", "remove", "vatel-prod", stdin="y\n")  # `echo y | callviewer ...`
     assert proc.returncode == 0, proc.stderr
     import keyring
 
     profile_id = (p / "profile-id").read_text().strip()
     assert keyring.get_password("callviewer", f"{profile_id}:vatel-prod") is None
+    assert keyring.get_password("callviewer", f"{profile_id}:callab-prod") is None
     assert keyring.get_password("callviewer", f"{profile_id}:atlas-prod") == SIM_KEYS["atlas"]
     remaining = json.loads(cv(p, "calls", "list", "--json").stdout)
-    assert {c["provider"] for c in remaining} == {"atlas", "callab"}
+    assert {c["provider"] for c in remaining} == {"atlas"}
 
     # no key anywhere in the profile folder (database, logs, settings)
     for f in p.rglob("*"):
