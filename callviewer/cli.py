@@ -223,12 +223,13 @@ class Cli:
     # accounts ---------------------------------------------------------------------------------
 
     def _read_key(self) -> Secret:
-        if self.args.api_key_stdin:
+        if self.args.api_key_stdin or not self.stdin.isatty():  # (a script: the key piped in)
             line = self.stdin.readline()
-        elif self.stdin.isatty():
-            line = getpass.getpass("API key (input hidden): ")
+            if not line.strip() and not self.args.api_key_stdin:
+                raise UsageError("no API key: pipe the key in (with --api-key-stdin), or run in a "
+                                 "terminal to be asked for it")
         else:
-            raise UsageError("no API key: pass --api-key-stdin and pipe the key in, or run in a terminal")
+            line = getpass.getpass("API key (input hidden): ")
         try:
             return Secret(line.strip())
         except ValueError:

@@ -43,6 +43,9 @@ def test_usage_errors_are_one_line(tmp_path):
     proc = cv(p, "accounts", "add", "x", "--provider", "nosuch")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert_one_clean_line(cv(p, "calls", "list", "--since", "yesterday-ish"))
+    proc = cv(p, "accounts", "add", "x", "--provider", "vatel", "--no-verify", stdin="")
+    assert_one_clean_line(proc)
+    assert "no API key" in proc.stderr
     proc = cv(p, "accounts", "list", "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout) == []
 
@@ -71,8 +74,9 @@ def test_an_unusable_profile_folder_is_one_line(tmp_path):
 @needs_secret_service
 def test_a_sync_that_fails_at_once_is_one_line(tmp_path, shared_sim):
     p = tmp_path / "p"
+    # (no terminal: the key is read from stdin even without --api-key-stdin)
     proc = cv(p, "accounts", "add", "vat", "--provider", "vatel", "--base-url",
-              shared_sim.base_urls["vatel"], "--api-key-stdin", "--no-verify", stdin="wrong-key\n")
+              shared_sim.base_urls["vatel"], "--no-verify", stdin="wrong-key\n")
     assert proc.returncode == 0, proc.stderr
     proc = cv(p, "sync", "vat")
     assert_one_clean_line(proc)  # no progress line before it: nothing was listed
