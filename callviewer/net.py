@@ -12,7 +12,10 @@ import email.utils
 import functools
 import json
 import logging
+import errno
 import random
+import socket
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +39,28 @@ from callviewer.errors import (
 log = logging.getLogger(__name__)
 
 USER_AGENT = "callviewer"
+
+
+def connect_problem(e: BaseException) -> tuple[str, bool]:
+    """Why a connection could not be made, in a few words, and whether trying again may help
+    (an untrusted TLS certificate will not mend itself; a refused connection or a name that does
+    not resolve, as on a laptop without network, may)."""
+    seen: BaseException | None = e
+    for _ in range(8):  # httpx's error, httpcore's, then the OS's
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return f"its TLS certificate is not trusted ({seen.verify_message or 'verify failed'})", False
+        if isinstance(seen, ssl.SSLError):
+            return "the TLS handshake failed", False
+        if isinstance(seen, socket.gaierror):
+            return "host name not found", True
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused", True
+        if isinstance(seen, OSError) and seen.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "network unreachable", True
+        seen = seen.__cause__ or seen.__context__
+    return "connection failed", True
 
 
 @dataclass
@@ -200,8 +225,12 @@ class ApiClient:
                 last = Offline(f"{self._label} did not answer in time ({self._where(url)})")
             except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError,
                     httpx.NetworkError) as e:
-                kind = "connection refused" if isinstance(e, httpx.ConnectError) else "connection broken"
-                last = Offline(f"cannot reach {self._label} at {urlsplit(url).netloc} ({kind})")
+                why, transient = connect_problem(e) if isinstance(e, httpx.ConnectError) \
+                    else ("connection broken", True)
+                if not transient:  # (no use trying again, nor calling it offline)
+                    raise ProviderError(f"cannot connect to {self._label} at "
+                                        f"{urlsplit(url).netloc}: {why}") from None
+                last = Offline(f"cannot reach {self._label} at {urlsplit(url).netloc} ({why})")
             except asyncio.CancelledError:
                 raise
             else:
@@ -327,6 +356,12 @@ class ApiClient:
                         return ctype
             except httpx.TimeoutException:
                 raise Offline(f"the recording host {parts.netloc} did not answer in time") from None
+            except httpx.ConnectError as e:
+                why, transient = connect_problem(e)
+                if not transient:
+                    raise RecordingError(f"cannot connect to the recording host {parts.netloc}: "
+                                         f"{why}") from None
+                raise Offline(f"cannot reach the recording host {parts.netloc} ({why})") from None
             except httpx.HTTPError:
                 raise Offline(f"cannot reach the recording host {parts.netloc}") from None
             finally:

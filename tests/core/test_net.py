@@ -140,11 +140,64 @@ def test_rejected_key_is_named_and_never_echoed():
 def test_connection_refused_is_offline():
     async def go():
         c = ApiClient("http://127.0.0.1:9/v1", {"api-key": KEY}, retry=FAST)
-        with pytest.raises(Offline, match="cannot reach"):
+        with pytest.raises(Offline, match=r"cannot reach .* \(connection refused\)"):
             await c.get_json("/x")
         await c.aclose()
 
     run(go())
+
+
+def test_why_a_connection_failed_is_named():
+    import socket
+
+    from callviewer.net import connect_problem
+
+    def wrapped(cause: BaseException) -> httpx.ConnectError:
+        try:  # as httpx raises it: its error, caused by the OS's
+            raise httpx.ConnectError("All connection attempts failed") from cause
+        except httpx.ConnectError as e:
+            return e
+
+    assert connect_problem(wrapped(socket.gaierror(-2, "Name or service not known"))) == \
+        ("host name not found", True)
+    assert connect_problem(wrapped(ConnectionRefusedError(111, "refused"))) == ("connection refused", True)
+    assert connect_problem(wrapped(OSError(101, "Network is unreachable"))) == ("network unreachable", True)
+    assert connect_problem(httpx.ConnectError("?")) == ("connection failed", True)
+
+
+def test_an_untrusted_tls_certificate_is_an_error_not_offline():
+    """A real TLS server on 127.0.0.1 with a self-signed certificate: one request, no retries,
+    no "offline" (retrying will not make the certificate trusted), and a message that says why."""
+    import http.server
+    import ssl
+    import threading
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(fixtures / "selfsigned-cert.pem", fixtures / "selfsigned-key.pem")
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    async def go():
+        c = ApiClient(f"https://127.0.0.1:{server.server_port}/v1", {"api-key": KEY}, retry=FAST,
+                      provider_label="Example")
+        try:
+            with pytest.raises(ProviderError) as caught:
+                await c.get_json("/x")
+        finally:
+            await c.aclose()
+        assert not isinstance(caught.value, Offline)
+        assert "TLS certificate is not trusted" in str(caught.value)
+        assert "self-signed" in str(caught.value) and KEY not in str(caught.value)
+        assert c.requests == 1
+
+    try:
+        run(go())
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_download_sends_the_key_only_to_the_api_host(tmp_path):
