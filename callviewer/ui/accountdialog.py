@@ -2,18 +2,21 @@
 
 Opened with `open()` (never `exec()`): testing the connection and saving run as asyncio tasks on
 the qasync loop, so the dialog and the window stay responsive. Every failure is shown inside the
-dialog as one plain-text line; the dialog closes only when the account was stored.
+dialog as plain text, word-wrapped, with the field to fix focused; the dialog closes only when the
+account was stored. The dialog is never shorter than its contents at its current width (see
+`AccountDialog._fit_height`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -45,6 +48,30 @@ KEY_KINDS = {
     "vatel": "the organization's API key",
 }
 KEYRING_TEXT = "Kept only in the system keyring, never in a file."
+NAME_MISSING_TEXT = "Enter an account name"
+KEY_MISSING_TEXT = "Enter the API key"
+MIN_WIDTH = 460
+
+#: QLabel wraps only between words, so one long word (a host name, a URL) would run past the
+#: dialog's right edge and be cut off. Words longer than `_LONG_WORD` characters get zero-width
+#: spaces (break opportunities, invisible) after these separators, and every `_LONG_WORD`
+#: characters of whatever is still that long.
+_BREAK_AFTER = "./-_:?&=@,;"
+_LONG_WORD = 24
+_ZWSP = "\u200b"
+_LONG_WORD_RE = re.compile(rf"\S{{{_LONG_WORD + 1},}}")
+_SEPARATOR_RE = re.compile(rf"(?<=[{re.escape(_BREAK_AFTER)}])")
+
+
+def wrappable(text: str) -> str:
+    """`text` as a word-wrapped label should show it: long words may break (see `_BREAK_AFTER`)."""
+    def split(match: re.Match[str]) -> str:
+        pieces = []
+        for part in _SEPARATOR_RE.split(match.group(0)):
+            pieces.extend(part[i:i + _LONG_WORD] for i in range(0, len(part), _LONG_WORD))
+        return _ZWSP.join(pieces)
+
+    return _LONG_WORD_RE.sub(split, text)
 
 
 def key_hint_text(provider: str) -> str:
@@ -52,6 +79,8 @@ def key_hint_text(provider: str) -> str:
     label = dict(PROVIDERS).get(provider, provider)
     kind = KEY_KINDS.get(provider, "the API key")
     return f"Use {kind}, from the {label} dashboard under its API keys settings. {KEYRING_TEXT}"
+
+
 CONNECTED_TEXT = "Connected ✓"
 
 
@@ -115,6 +144,7 @@ class AccountDialog(QDialog):
         self.original_name = account.name if account else None
         self._task: asyncio.Task | None = None
         self._tested: tuple[str, str, str] | None = None  # (provider, base url, key) that connected
+        self._status = ""  # the status as set; the label shows it with break opportunities
         self.setWindowTitle("Edit account" if account else "Add account")
         self.setObjectName("accountDialog")
         self.setModal(True)
@@ -145,6 +175,7 @@ class AccountDialog(QDialog):
         adv_form.addRow("Base URL", self.url_edit)
         self.advanced = CollapsibleSection("Advanced", advanced, expanded=False, parent=self)
         self.advanced.button.setAccessibleName("Advanced settings")
+        self.advanced.expandedChanged.connect(self._on_advanced)
 
         self.test_button = QPushButton("Test connection", self)
         self.test_button.setAccessibleName("Test connection")
@@ -154,6 +185,8 @@ class AccountDialog(QDialog):
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setAccessibleName("Connection status")
+        # Ignored: a long message wraps instead of widening the dialog. (Set before any text:
+        # QLabel.setText turns height-for-width back on, which a new size policy drops.)
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status_label.setMinimumHeight(self.fontMetrics().height() * 2 + 4)
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -177,7 +210,10 @@ class AccountDialog(QDialog):
         key_hint.setTextFormat(Qt.TextFormat.PlainText)
         key_hint.setWordWrap(True)
         key_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        form.addRow("", key_hint)
+        # An (empty) label cell: QFormLayout gives a row without one its size hint's height, not
+        # its height for the width it gets, so the hint's last line was cut off or, on a wide
+        # dialog, left a blank line under it.
+        form.addRow(QWidget(self), key_hint)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addStretch(1)
@@ -189,7 +225,12 @@ class AccountDialog(QDialog):
         lay.addWidget(self.status_label)
         lay.addStretch(1)
         lay.addWidget(self.buttons)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(MIN_WIDTH)  # the minimum height is kept by `_fit_height`
+        # Creation order put the base URL before the "Advanced" button that reveals it.
+        chain = (self.provider_combo, self.name_edit, self.key_edit, self.advanced.button,
+                 self.url_edit, self.test_button, self.save_button, self.cancel_button)
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
         self.provider_combo.currentIndexChanged.connect(self._on_provider)
         for edit in (self.key_edit, self.url_edit):
@@ -213,7 +254,8 @@ class AccountDialog(QDialog):
         return self.url_edit.text().strip() or default_base_url(self.provider())
 
     def status_text(self) -> str:
-        return self.status_label.text()
+        """The status as set, without the break opportunities the label shows it with."""
+        return self._status
 
     def is_busy(self) -> bool:
         return self._task is not None and not self._task.done()
@@ -221,6 +263,7 @@ class AccountDialog(QDialog):
     def _on_provider(self, *_args) -> None:
         self.url_edit.setPlaceholderText(default_base_url(self.provider()))
         self.key_hint.setText(key_hint_text(self.provider()))
+        self.key_edit.setAccessibleDescription(self.key_hint.text())  # read out with the field
         self._forget_test()
 
     def _forget_test(self, *_args) -> None:
@@ -229,7 +272,10 @@ class AccountDialog(QDialog):
             self._set_status("")
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
-        self.status_label.setText(text)
+        self._status = text
+        self.status_label.setText(wrappable(text))
+        # the label's text has zero-width spaces in long words: assistive tools get it without
+        self.status_label.setAccessibleDescription(text)
         pal = self.palette()
         if error:
             color = pal.color(QPalette.ColorRole.Text)
@@ -243,13 +289,43 @@ class AccountDialog(QDialog):
                   self.key_edit, self.url_edit):
             w.setEnabled(not busy and (w is not self.provider_combo or self.account is None))
 
+    def _show_error(self, err: BaseException, field: QWidget | None = None) -> None:
+        """Shows `err` in the dialog and puts the focus on the field to fix."""
+        self._set_status(error_text(err), error=True)
+        if field is not None:
+            if field is self.url_edit:
+                self.advanced.set_expanded(True)
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+            if isinstance(field, QLineEdit):
+                field.selectAll()
+
+    def _name(self) -> str:
+        if not self.name_edit.text().strip():
+            raise UsageError(NAME_MISSING_TEXT)  # not check_account_name's "invalid name ''"
+        return check_account_name(self.name_edit.text())
+
     def _key(self) -> Secret | None:
         text = self.key_edit.text().strip()
         if not text:
             if self.account is not None:
                 return None
-            raise UsageError("enter the API key")
+            raise UsageError(KEY_MISSING_TEXT)
         return Secret(text)
+
+    def _checked(self, *, with_name: bool) -> tuple[str, Secret | None, str] | None:
+        """(name, key, base URL) as typed, checked in the order of the fields (the name only
+        `with_name`, else ""); None, with the error shown and its field focused, if one is wrong."""
+        field: QWidget = self.name_edit
+        try:
+            name = self._name() if with_name else ""
+            field = self.key_edit
+            key = self._key()
+            field = self.url_edit
+            base = check_base_url(self.base_url())
+        except (CallviewerError, ValueError) as e:
+            self._show_error(e, field)
+            return None
+        return name, key, base
 
     def _fingerprint(self) -> tuple[str, str, str]:
         return (self.provider(), self.base_url(), self.key_edit.text().strip())
@@ -258,12 +334,10 @@ class AccountDialog(QDialog):
     def test_connection(self) -> None:
         if self.is_busy():
             return
-        try:
-            key = self._key()
-            base = check_base_url(self.base_url())
-        except (CallviewerError, ValueError) as e:
-            self._set_status(error_text(e), error=True)
+        checked = self._checked(with_name=False)
+        if checked is None:
             return
+        _name, key, base = checked
         self._set_status("Testing the connection…")
         self._set_busy(True)
         self._task = _spawn(self._test(key, base))
@@ -290,13 +364,10 @@ class AccountDialog(QDialog):
     def save(self) -> None:
         if self.is_busy():
             return
-        try:
-            name = check_account_name(self.name_edit.text())
-            key = self._key()
-            base = check_base_url(self.base_url())
-        except (CallviewerError, ValueError) as e:
-            self._set_status(error_text(e), error=True)
+        checked = self._checked(with_name=True)
+        if checked is None:
             return
+        name, key, base = checked
         verify = self._tested != self._fingerprint()
         self._set_status("Checking the key…" if verify else "Saving…")
         self._set_busy(True)
@@ -323,6 +394,49 @@ class AccountDialog(QDialog):
         self._set_status("Saved")
         self.saved.emit(account)
         self.accept()
+
+    # -- size ----------------------------------------------------------------------------------
+    def _fit_height(self) -> None:
+        """Keeps the dialog at least as tall as its contents need at its current width.
+
+        A window's minimum size is its layout's minimum size, which counts a word-wrapped label as
+        one line (`QLayout.SizeConstraint.SetMinimumSize` does the same): once "Advanced" was
+        shown, the key hint was squeezed under its field. Height-for-width is what the wrapped
+        labels need, so that is the minimum height, kept up to date on every layout change and
+        resize.
+        """
+        lay = self.layout()
+        if lay is None:
+            return
+        minimum = lay.totalMinimumSize()
+        width = max(MIN_WIDTH, minimum.width())
+        if self.minimumWidth() != width:
+            self.setMinimumWidth(width)
+        height = max(minimum.height(), self.heightForWidth(max(self.width(), width)))
+        if self.minimumHeight() != height:
+            self.setMinimumHeight(height)  # also makes a shorter dialog taller
+
+    def _on_advanced(self, _expanded: bool) -> None:
+        """Showing or hiding the base URL resizes the dialog to fit it, at the same width."""
+        # Redo the layouts now, inside out (Qt would on the next posted LayoutRequests), so that
+        # the heights below count the base URL row as shown or hidden.
+        self.advanced.layout().activate()
+        self.advanced.updateGeometry()
+        self.layout().activate()
+        self._fit_height()
+        if self.isVisible():  # before the first show, show() sizes it (a resize would fix 640×480)
+            self.resize(self.width(), self.minimumHeight())
+
+    def event(self, event: QEvent) -> bool:  # noqa: D401 - Qt override
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:  # the layout has just been redone
+            self._fit_height()
+        return handled
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():  # wrapped labels need other heights
+            self._fit_height()
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override
         if self._task is not None and not self._task.done():
