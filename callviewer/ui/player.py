@@ -4,6 +4,10 @@ The window fetches a call's recording through the core into the cache and hands 
 `RecordingPlayer.set_source`; while it fetches it shows `set_loading(...)`, and when there is no
 recording `set_message(...)`. `seek(seconds)` (a transcript turn was clicked) works even before the
 media has finished loading. `positionChanged(float)` drives the transcript's current-turn highlight.
+
+Layout, for a detail pane as narrow as 415 px: the waveform; the position slider between the
+elapsed and total times on a row of its own (the whole width to seek with); then the transport
+buttons, a one-line status (elided, in full in its tool tip), speed, volume and "Save as…".
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from callviewer.display import for_screen
 from callviewer.ui.waveform import BackgroundRunner, WaveformView
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,8 @@ NO_RECORDING_TEXT = "No recording for this call"
 #: While playing, positionChanged is also emitted from a poll at this interval (ms), whatever the
 #: backend's own notification rate.
 POLL_MS = 100
+#: The position slider never gets narrower than this (it has a row of its own).
+MIN_SLIDER_WIDTH = 160
 
 _ERROR_REASONS = {
     QMediaPlayer.Error.ResourceError: "the file could not be opened or is not audio",
@@ -106,6 +113,31 @@ def _paint_skip(p: QPainter, forward: bool, color: QColor, w: int, h: int) -> No
     p.drawText(QRectF(0, h * 0.04, w, h), Qt.AlignmentFlag.AlignCenter, f"{SKIP_SECONDS:g}")
 
 
+class _StatusLabel(QLabel):
+    """One line of status that takes the room it is given: the text elided to the width, in full
+    in the tool tip and the accessible name (what a screen reader reads)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAccessibleDescription("Player status")
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                   max(self.contentsRect().width(), 0)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+
 class RecordingPlayer(QWidget):
     """Plays one local recording file with a waveform above the transport controls."""
 
@@ -117,6 +149,7 @@ class RecordingPlayer(QWidget):
     def __init__(self, parent: QWidget | None = None, *, executor: Executor | None = None) -> None:
         super().__init__(parent)
         self._source: Path | None = None
+        self._status = ""
         self._save_name: str | None = None
         self._pending_seek: tuple[float, bool] | None = None
         self._playing = False
@@ -182,13 +215,15 @@ class RecordingPlayer(QWidget):
             b.setIconSize(QSize(20, 20))
         self._update_play_icon()
 
-        self.elapsed_label = QLabel("0:00", self)
-        self.elapsed_label.setAccessibleName("Elapsed time")
+        # A label's accessible name replaces its text for a screen reader: the time labels'
+        # names carry the time too ("Elapsed time 0:15"), see _set_time.
+        self.elapsed_label = QLabel(self)
         self.elapsed_label.setToolTip("Elapsed time")
         self.elapsed_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.total_label = QLabel("0:00", self)
-        self.total_label.setAccessibleName("Total time")
+        self.total_label = QLabel(self)
         self.total_label.setToolTip("Length of the recording")
+        self._set_time(self.elapsed_label, 0)
+        self._set_time(self.total_label, 0)
         self._fit_time_labels(0)
 
         self.position_slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -198,9 +233,9 @@ class RecordingPlayer(QWidget):
         self.position_slider.setSingleStep(5000)
         self.position_slider.setPageStep(30000)
         self.position_slider.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.position_slider.setMinimumWidth(48)
+        self.position_slider.setMinimumWidth(MIN_SLIDER_WIDTH)
         self.position_slider.valueChanged.connect(self._on_slider_value)
-        self.position_slider.sliderMoved.connect(lambda ms: self.elapsed_label.setText(format_time(ms / 1000)))
+        self.position_slider.sliderMoved.connect(lambda ms: self._set_time(self.elapsed_label, ms / 1000))
 
         self.speed_combo = QComboBox(self)
         for rate in SPEEDS:
@@ -230,32 +265,47 @@ class RecordingPlayer(QWidget):
         self.save_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.save_button.clicked.connect(self.open_save_dialog)
 
-        self.message_label = QLabel(self)
-        self.message_label.setAccessibleName("Player status")
+        # Between the buttons, in the room the row has left: a status line of its own under the
+        # controls left an empty band there whenever there was nothing to say.
+        self.message_label = _StatusLabel(self)
         self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.setFixedHeight(self.fontMetrics().height() + 4)
         policy = self.message_label.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
+        policy.setRetainSizeWhenHidden(True)  # the buttons on its right do not move
         self.message_label.setSizePolicy(policy)
+
+        times = QHBoxLayout()
+        times.setContentsMargins(0, 0, 0, 0)
+        times.setSpacing(4)
+        times.addWidget(self.elapsed_label)
+        times.addWidget(self.position_slider, 1)
+        times.addWidget(self.total_label)
 
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
         controls.setSpacing(3)
-        for w in (self.back_button, self.play_button, self.forward_button, self.elapsed_label):
+        for w in (self.back_button, self.play_button, self.forward_button):
             controls.addWidget(w)
-        controls.addWidget(self.position_slider, 1)
-        for w in (self.total_label, self.speed_combo, self.mute_button, self.volume_slider, self.save_button):
+        controls.addSpacing(4)
+        controls.addWidget(self.message_label, 1)
+        for w in (self.speed_combo, self.mute_button, self.volume_slider, self.save_button):
             controls.addWidget(w)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 6, 4, 4)
-        layout.setSpacing(4)
+        layout.setContentsMargins(4, 6, 4, 2)
+        layout.setSpacing(2)
         layout.addWidget(self.waveform)
+        layout.addSpacing(2)
+        layout.addLayout(times)
         layout.addLayout(controls)
-        layout.addWidget(self.message_label)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Recording player")
+
+        # Tab in the order of the rows: the slider, then the buttons left to right.
+        chain = (self.position_slider, self.back_button, self.play_button, self.forward_button,
+                 self.speed_combo, self.mute_button, self.volume_slider, self.save_button)
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     # ------------------------------------------------------------------------------------------
     # public API
@@ -283,7 +333,6 @@ class RecordingPlayer(QWidget):
         self.waveform.set_lane_labels(lanes)
         if not path.is_file():
             self._fail("the file is missing")
-            self.waveform.clear("No recording")
             return
         self._set_status(LOADING_TEXT)
         self._set_controls_enabled(True)
@@ -388,7 +437,8 @@ class RecordingPlayer(QWidget):
         self._apply_rate(rate)
 
     def message(self) -> str:
-        return self.message_label.text()
+        """The status as given (the label shows it elided, and `for_screen`)."""
+        return self._status
 
     # --- save as
     @Slot()
@@ -465,8 +515,15 @@ class RecordingPlayer(QWidget):
         self.position_slider.setRange(0, 0)
         self.position_slider.setValue(0)
         self.position_slider.blockSignals(False)
-        self.elapsed_label.setText("0:00")
-        self.total_label.setText("0:00")
+        self._set_time(self.elapsed_label, 0)
+        self._set_time(self.total_label, 0)
+
+    def _set_time(self, label: QLabel, seconds: float) -> None:
+        """A time label's text, and its accessible name: what it is (its tool tip) and the time."""
+        text = format_time(seconds)
+        if label.text() != text:
+            label.setText(text)
+            label.setAccessibleName(f"{label.toolTip()} {text}")
 
     def _fit_time_labels(self, duration_ms: int) -> None:
         """Both time labels as wide as the longest time of this recording ("59:59", or
@@ -482,8 +539,8 @@ class RecordingPlayer(QWidget):
             w.setEnabled(on)
 
     def _set_status(self, text: str) -> None:
-        self.message_label.setText(text)
-        self.message_label.setToolTip(text)
+        self._status = text
+        self.message_label.set_full_text(for_screen(text))  # a file name can hold anything
         # When the waveform already says it (in its middle), don't say it twice.
         self.message_label.setVisible(bool(text) and text != self.waveform.placeholder_text())
 
@@ -494,7 +551,12 @@ class RecordingPlayer(QWidget):
         self._set_playing(False)
         for w in (self.back_button, self.play_button, self.forward_button, self.position_slider):
             w.setEnabled(False)
-        self._set_status(f"The recording could not be played: {reason}")
+        message = f"The recording could not be played: {reason}"
+        if self.waveform.peaks() is None:
+            # Said in the waveform's middle, where all of it fits (the status line between the
+            # buttons is short); a waveform that is shown stays, the status line says it then.
+            self.waveform.clear(message)
+        self._set_status(message)
 
     def _media_ready(self) -> bool:
         status = self._player.mediaStatus()
@@ -515,7 +577,7 @@ class RecordingPlayer(QWidget):
             self.position_slider.blockSignals(True)
             self.position_slider.setValue(ms)
             self.position_slider.blockSignals(False)
-            self.elapsed_label.setText(format_time(ms / 1000))
+            self._set_time(self.elapsed_label, ms / 1000)
         self.waveform.set_position(ms / 1000)
         if ms != self._last_ms:
             self._last_ms = ms
@@ -575,7 +637,7 @@ class RecordingPlayer(QWidget):
         if self._pending_seek is not None:
             self._show_position(int(self._pending_seek[0] * 1000))
         self._fit_time_labels(ms)
-        self.total_label.setText(format_time(ms / 1000))
+        self._set_time(self.total_label, ms / 1000)
         self.waveform.set_duration(ms / 1000)
         self.durationChanged.emit(ms / 1000)
 
@@ -591,7 +653,7 @@ class RecordingPlayer(QWidget):
         if status == S.LoadingMedia:
             self._set_status(LOADING_TEXT)
         elif status in (S.LoadedMedia, S.BufferingMedia, S.BufferedMedia):
-            if self.message_label.text() == LOADING_TEXT:
+            if self._status == LOADING_TEXT:
                 self._set_status("")
             if self._pending_seek is not None and self._media_ready():
                 seconds, play = self._pending_seek

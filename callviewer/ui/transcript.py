@@ -3,6 +3,10 @@
 No widget per turn: a 1,500-turn call is one `QListView` whose delegate lays each row out with
 `QTextLayout` on plain strings (markup never renders) and caches row heights per width. Tool calls,
 tool results and the system prompt are collapsible cards; expanding one is a model data change.
+
+What is painted (text, tool names, speaker labels) goes through `for_screen`, so a bidirectional
+override in a turn is shown as `[U+202E]` instead of reversing the line; what is copied (Copy,
+Copy text only, Open as plain text…) and the model's DisplayRole stay exactly as received.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from callviewer.display import for_screen
 from callviewer.domain import Call, Turn
 
 __all__ = [
@@ -81,6 +86,9 @@ MAX_PAINT_CHARS = 20_000
 USER_SCROLL_GRACE_S = 3.0
 
 SPEAKER_LABELS = {"agent": "Agent", "customer": "Customer", "system": "System", "tool": "Tool"}
+#: Marks a tool call's card. U+2699 GEAR is in DejaVu Sans (and the other common UI fonts); the
+#: wrench emoji (U+1F527) is not, and showed as a box where no emoji font is installed.
+TOOL_CALL_MARK = "\u2699"
 
 _R = Qt.ItemDataRole
 
@@ -172,13 +180,15 @@ class _RowInfo:
         self.time = format_offset(turn.start_s)
         self._source = turn.text or ""
         self._tool = turn.tool_name
+        # What is painted of the turn (label, header, body) is `for_screen`d: text from a
+        # provider must not reorder what is shown.
         self._body: str | None = None
         self._paras: list[str] | None = None
         self._note: str | None = None
         self.mono = False
         self.header = ""
         self.collapsible = False
-        name = turn.tool_name or "tool"
+        name = for_screen(turn.tool_name) or "tool"
         if turn.kind == "interruption":
             self.kind = "marker"
             self.label = "interrupted"
@@ -186,11 +196,12 @@ class _RowInfo:
             self.kind = "card"
             self.collapsible = True
             self.mono = True
-            self.label = speaker_label(turn.speaker)
+            self.label = for_screen(speaker_label(turn.speaker))
             if turn.kind == "tool_result":
                 self.header = f"↳ {name} → result"
             else:
-                self.header = f"🔧 {name}(…)" if self._source.strip() else f"🔧 {name}()"
+                args = "…" if self._source.strip() else ""
+                self.header = f"{TOOL_CALL_MARK} {name}({args})"
         elif turn.speaker == "system":
             self.kind = "card"
             self.collapsible = True
@@ -200,12 +211,15 @@ class _RowInfo:
             self.header = f"{what} ({lines:,} line{'s' if lines != 1 else ''})"
         else:
             self.kind = "message"
-            self.label = speaker_label(turn.speaker)
+            self.label = for_screen(speaker_label(turn.speaker))
 
     def _ensure(self) -> None:
         if self._paras is not None:
             return
         body = _pretty(self._source, self._tool) if self.mono else self._source
+        # After pretty-printing: JSON's "\u202e" escapes become the character itself there.
+        # (ASCII text, most turns, holds no bidi control: no need to scan it.)
+        body = body if body.isascii() else for_screen(body)
         body = body.replace("\r\n", "\n").replace("\r", "\n")
         shown, self._note = _cap_text(body)
         self._body = shown
@@ -220,6 +234,14 @@ class _RowInfo:
     def note(self) -> str | None:
         self._ensure()
         return self._note
+
+    @property
+    def marker_text(self) -> str:
+        """A marker row's one line: who interrupted, and what they said if anything."""
+        text = f"⤺ {speaker_label(self.speaker).lower()} interrupted"
+        if self._source.strip():
+            text += " — " + self._source[:500].replace("\n", " ")
+        return for_screen(text)
 
     @property
     def plain(self) -> bool:
@@ -404,11 +426,16 @@ class TranscriptModel(QAbstractListModel):
         hay = self._hay[row]
         if hay is None:
             t = self._turns[row]
-            hay = self._hay[row] = f"{t.text or ''}\n{t.tool_name or ''}".casefold()
+            raw = f"{t.text or ''}\n{t.tool_name or ''}"
+            shown = for_screen(raw)
+            # Both: the text as received (a pasted needle) and as shown ("[U+202E]" as read).
+            hay = raw if shown == raw else f"{raw}\n{shown}"
+            hay = self._hay[row] = hay.casefold()
         return hay
 
     def find(self, needle: str) -> list[int]:
-        """Rows whose text or tool name contains `needle` (case-insensitive), in order."""
+        """Rows whose text or tool name contains `needle` (case-insensitive), in order; the
+        text is searched both as received and as shown (see `for_screen`)."""
         n = needle.casefold()
         if not n:
             return []
@@ -482,6 +509,15 @@ class _Metrics:
         content_x = stripe_x + self.stripe + self.gap
         content_w = max(40, left + width - self.pad_h - content_x)
         return time_x, stripe_x, content_x, content_w
+
+
+def _keys(first: str, standard: QKeySequence.StandardKey) -> list[QKeySequence]:
+    """`first` ("F3") and the platform's bindings for `standard`, without repeats."""
+    keys = [QKeySequence(first)]
+    for k in QKeySequence.keyBindings(standard):
+        if k not in keys:
+            keys.append(k)
+    return keys
 
 
 _WRAP = QTextOption()
@@ -662,11 +698,7 @@ class TranscriptDelegate(QStyledItemDelegate):
         if info.kind == "marker":
             painter.setFont(m.italic)
             painter.setPen(muted)
-            text = model.turn(row).text or ""
-            label = f"⤺ {speaker_label(info.speaker).lower()} interrupted"
-            if text.strip():
-                label += " — " + text[:500].replace("\n", " ")
-            label = m.small_fm.elidedText(label, Qt.TextElideMode.ElideRight, content_w)
+            label = m.small_fm.elidedText(info.marker_text, Qt.TextElideMode.ElideRight, content_w)
             painter.drawText(QRectF(stripe_x, top + 2, content_w + content_x - stripe_x, m.small_h),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
         elif info.kind == "card":
@@ -844,7 +876,12 @@ class _TurnList(QListView):
 
 
 class FindBar(QWidget):
-    """Find-in-transcript bar: query, match counter, previous/next, close."""
+    """Find-in-transcript bar: query, match counter, previous/next, close.
+
+    The buttons show symbols; their accessible names and tool tips say what they do (a screen
+    reader would otherwise announce "black up-pointing triangle"). F3 / Shift+F3 are the
+    `TranscriptView`'s shortcuts; Enter / Shift+Enter and Escape are handled here.
+    """
 
     queryChanged = Signal(str)
     nextRequested = Signal()
@@ -856,23 +893,34 @@ class FindBar(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(4)
+        self.setAccessibleName("Find bar")
         self.edit = QLineEdit(self)
-        self.edit.setPlaceholderText("Find in transcript")
+        self.edit.setPlaceholderText("Find in transcript")  # a placeholder is not a name
+        self.edit.setAccessibleName("Find in transcript")
+        find_key = QKeySequence(QKeySequence.StandardKey.Find).toString(
+            QKeySequence.SequenceFormat.NativeText)
+        self.edit.setToolTip(f"Find in transcript ({find_key}); Enter: next match, Shift+Enter: previous")
         self.edit.setClearButtonEnabled(True)
+        clear = self.edit.findChild(QToolButton)  # the clear button Qt adds has no name
+        if clear is not None:
+            clear.setAccessibleName("Clear find text")
         self.counter = QLabel(self)
         self.counter.setTextFormat(Qt.TextFormat.PlainText)
+        # No accessible name: it would replace the text ("2 of 6") that a screen reader reads.
+        self.counter.setAccessibleDescription("Find matches")
         self.counter.setMinimumWidth(QFontMetricsF(self.font()).horizontalAdvance("999 of 999") + 8)
-        self.prev_button = QToolButton(self)
-        self.prev_button.setText("▲")
-        self.prev_button.setToolTip("Previous match (Shift+Enter)")
-        self.next_button = QToolButton(self)
-        self.next_button.setText("▼")
-        self.next_button.setToolTip("Next match (Enter)")
-        self.close_button = QToolButton(self)
-        self.close_button.setText("✕")
-        self.close_button.setToolTip("Close (Escape)")
-        for w in (self.prev_button, self.next_button, self.close_button):
-            w.setAutoRaise(True)
+
+        def button(symbol: str, name: str, keys: str) -> QToolButton:
+            b = QToolButton(self)
+            b.setText(symbol)
+            b.setAccessibleName(name)
+            b.setToolTip(f"{name} ({keys})")
+            b.setAutoRaise(True)
+            return b
+
+        self.prev_button = button("▲", "Previous match", "Shift+F3 or Shift+Enter")
+        self.next_button = button("▼", "Next match", "F3 or Enter")
+        self.close_button = button("✕", "Close find bar", "Escape")
         lay.addWidget(self.edit, 1)
         lay.addWidget(self.counter)
         lay.addWidget(self.prev_button)
@@ -915,8 +963,13 @@ class TranscriptView(QWidget):
     `hide_find`, `find_next`, `find_previous`, `copy_selection`.
 
     The view has its own Ctrl+F / F3 / Shift+F3 shortcuts (`find_shortcut`, ...), active while the
-    focus is inside it. A window-wide QAction on the same keys makes Qt call the key ambiguous and
-    fire neither: pass `own_find_shortcuts=False` when the window wires Ctrl+F to `show_find`.
+    focus is inside it (the list or the find bar). A window-wide QAction on the same keys makes Qt
+    call the key ambiguous and fire neither: pass `own_find_shortcuts=False` when the window wires
+    Ctrl+F to `show_find` (F3 / Shift+F3 stay the view's; a window that wires them too disables
+    `find_next_shortcut` and `find_previous_shortcut`).
+
+    Tab order: the find bar (when shown, it is above the list), then the list (when there is a
+    transcript). With neither shown, Tab passes the view by: it is no focus proxy for a hidden list.
     """
 
     turnActivated = Signal(float)
@@ -984,16 +1037,23 @@ class TranscriptView(QWidget):
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         self.find_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.show_find)
         self.find_shortcut.setContext(ctx)
-        self.find_next_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.FindNext), self,
-                                            self.find_next)
-        self.find_next_shortcut.setContext(ctx)
-        self.find_previous_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.FindPrevious),
-                                                self, self.find_previous)
-        self.find_previous_shortcut.setContext(ctx)
-        for sc in (self.find_shortcut, self.find_next_shortcut, self.find_previous_shortcut):
-            sc.setEnabled(own_find_shortcuts)
+        self.find_shortcut.setEnabled(own_find_shortcuts)
+        # F3 / Shift+F3 everywhere, plus the platform's own keys (Ctrl+G, Cmd+G, ...).
+        self.find_next_shortcut = QShortcut(self)
+        self.find_next_shortcut.setKeys(_keys("F3", QKeySequence.StandardKey.FindNext))
+        self.find_next_shortcut.activated.connect(self.find_next)
+        self.find_previous_shortcut = QShortcut(self)
+        self.find_previous_shortcut.setKeys(_keys("Shift+F3", QKeySequence.StandardKey.FindPrevious))
+        self.find_previous_shortcut.activated.connect(self.find_previous)
+        for sc in (self.find_next_shortcut, self.find_previous_shortcut):
+            sc.setContext(ctx)
 
-        self.setFocusProxy(lv)
+        # The find bar before the list, as on screen. No focus proxy: a proxy that is hidden
+        # (no transcript) made Tab stop on the view and give the focus to nothing, for ever.
+        QWidget.setTabOrder(self.find_bar.edit, self.find_bar.prev_button)
+        QWidget.setTabOrder(self.find_bar.prev_button, self.find_bar.next_button)
+        QWidget.setTabOrder(self.find_bar.next_button, self.find_bar.close_button)
+        QWidget.setTabOrder(self.find_bar.close_button, lv)
         self._set_empty("")
 
     # -- accessors -----------------------------------------------------------------------------
@@ -1172,7 +1232,8 @@ class TranscriptView(QWidget):
         self._matches, self._match_pos = [], -1
         self._model.set_matches("", ())
         self.find_bar.set_counter("")
-        self._list.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self._stack.currentWidget() is self._list:  # (never a hidden list: see __init__)
+            self._list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- selection and copy --------------------------------------------------------------------
     def selected_rows(self) -> list[int]:
@@ -1242,6 +1303,15 @@ class TranscriptView(QWidget):
         return menu
 
     # -- events --------------------------------------------------------------------------------
+    def focusInEvent(self, event) -> None:
+        """`setFocus()` on the view (Tab never lands here) goes on to the list or the find bar."""
+        if self._stack.currentWidget() is self._list:
+            self._list.setFocus(event.reason())
+        elif self.find_bar.isVisible():
+            self.find_bar.edit.setFocus(event.reason())
+        else:
+            super().focusInEvent(event)
+
     def eventFilter(self, obj, event) -> bool:
         if obj is self._list and event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange,
                                                    QEvent.Type.StyleChange):

@@ -34,6 +34,8 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, 
 from PySide6.QtMultimedia import QAudioDecoder
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from callviewer.display import for_screen
+
 log = logging.getLogger(__name__)
 
 DEFAULT_BUCKETS = 2000
@@ -591,6 +593,7 @@ class WaveformView(QWidget):
 
     def set_lane_labels(self, labels: Sequence[str]) -> None:
         self._lanes = tuple(labels)
+        self._update_description()  # (it names the lanes)
         self.update()
 
     def lane_labels(self) -> tuple[str, ...]:
@@ -671,7 +674,7 @@ class WaveformView(QWidget):
         if self._peaks is not None and self._peaks.channel_count == 1:
             return ""
         if index < len(self._lanes):
-            return self._lanes[index]
+            return for_screen(self._lanes[index])
         return f"Channel {index + 1}"
 
     def _column_peaks(self, width: int) -> list[list[tuple[float, float]]]:
@@ -741,31 +744,39 @@ class WaveformView(QWidget):
                     p.setPen(QPen(unplayed, 1))
                     if rest:
                         p.drawLines(rest)
-                self._paint_labels(p, lanes, lane_h, base, text)
             elif self._placeholder:
                 placeholder = pal.color(QPalette.ColorRole.PlaceholderText)
                 p.setPen(placeholder)
                 p.drawText(QRectF(8, 0, w - 16, h), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                           self._placeholder)
+                           for_screen(self._placeholder))
             if play_x >= 0 and (self._peaks is not None or self._position > 0):
                 p.setPen(QPen(text, 2))
                 p.drawLine(QPointF(play_x + 0.5, 0), QPointF(play_x + 0.5, h))
+            if self._peaks is not None and self._peaks.buckets:
+                self._paint_labels(p, lanes, lane_h, base, text)
         finally:
             p.end()
 
     def _paint_labels(self, p: QPainter, lanes: int, lane_h: float, base: QColor, text: QColor) -> None:
+        """Each lane's name in the lane's top left corner, on an opaque tag with a thin border,
+        over the peaks and the playhead: on a see-through box the peaks behind the letters made
+        them hard to read."""
         fm = self.fontMetrics()
+        border = QColor(text)
+        border.setAlphaF(0.3)
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for i in range(lanes):
             label = self._lane_label(i)
             if not label:
                 continue
-            r = fm.boundingRect(label)
-            box = QRectF(4, i * lane_h + 3, r.width() + 8, fm.height() + 2)
-            bg = QColor(base)
-            bg.setAlphaF(0.75)
-            p.fillRect(box, bg)
+            box = QRectF(3.5, i * lane_h + 2.5, fm.horizontalAdvance(label) + 8, fm.height() + 1)
+            p.setPen(QPen(border, 1))
+            p.setBrush(base)
+            p.drawRoundedRect(box, 3, 3)
             p.setPen(text)
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+        p.restore()
 
     # --- seeking with the mouse
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFileDialog, QSlider, QToolButton
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QLabel, QSlider, QToolButton, QWidget
 
 from callviewer.ui.player import LOADING_TEXT, NO_RECORDING_TEXT, SPEEDS, RecordingPlayer, format_time
 from callviewer.ui.waveform import Peaks
@@ -145,6 +146,9 @@ def test_a_non_audio_file_gives_a_clear_message(player, qtbot, tmp_path, name):
 def test_a_missing_file_gives_a_clear_message(player, tmp_path):
     player.set_source(tmp_path / "gone.wav")
     assert player.message() == "The recording could not be played: the file is missing"
+    # said in full in the waveform's middle, not twice
+    assert player.waveform.placeholder_text() == player.message()
+    assert not player.message_label.isVisible()
 
 
 def test_messages_from_the_fetching_layer(player, three_seconds, qtbot):
@@ -228,3 +232,86 @@ def test_the_controls_fit_a_narrow_detail_pane(player):
     assert "10 seconds" in player.back_button.toolTip()
     assert player.save_button.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
     assert player.minimumSizeHint().width() <= 440
+
+
+def _spoken_name(w: QWidget) -> str:
+    """What a screen reader announces as `w`'s name (a combo box: see test_transcript)."""
+    if isinstance(w, QComboBox):
+        return w.accessibleName()
+    return QAccessible.queryAccessibleInterface(w).text(QAccessible.Text.Name)
+
+
+def test_every_control_and_time_has_a_spoken_name(player, qtbot, three_seconds):
+    player.set_source(three_seconds)
+    qtbot.waitUntil(lambda: loaded(player), timeout=WAIT)
+    for w in player.findChildren(QWidget):
+        if isinstance(w, (QToolButton, QSlider, QComboBox)) and not isinstance(w.parent(), QComboBox):
+            assert any(c.isalpha() for c in _spoken_name(w)), w
+    # A label's name replaces its text for a screen reader: the times are in the names.
+    assert _spoken_name(player.elapsed_label) == "Elapsed time 0:00"
+    assert _spoken_name(player.total_label) == "Length of the recording 0:03"
+    player.seek(2.0, play=False)
+    assert _spoken_name(player.elapsed_label) == "Elapsed time 0:02"
+    assert player.waveform.accessibleName() == "Waveform" and player.accessibleName()
+
+
+def test_the_position_slider_has_room_in_a_415px_pane(player, qtbot, three_seconds):
+    """QA: at the default window layout (the detail pane at its 415 px minimum) the position
+    slider shared a row with every other control and was 40 px wide. It has a row of its own;
+    the status line sits between the buttons, so no empty band is left under them."""
+    player.set_source(three_seconds)
+    player.resize(415, player.sizeHint().height())
+    qtbot.waitUntil(lambda: loaded(player) and player.width() == 415, timeout=WAIT)
+    QApplication.processEvents()
+    slider = player.position_slider
+    assert slider.width() >= 300
+    assert player.elapsed_label.geometry().right() < slider.x() < slider.geometry().right() \
+        < player.total_label.x()
+    controls = [player.back_button, player.play_button, player.forward_button, player.speed_combo,
+                player.mute_button, player.volume_slider, player.save_button]
+    for c in controls + [player.elapsed_label, player.total_label, slider]:
+        g = c.geometry()
+        assert c.isVisible() and g.width() > 0 and g.x() >= 0 and g.right() < 415, c
+        assert c.accessibleName() and c.toolTip(), c
+    for a, b in zip(controls, controls[1:]):
+        assert a.geometry().right() < b.geometry().left(), (a, b)  # one row, left to right
+    assert slider.geometry().bottom() < min(c.geometry().top() for c in controls)
+    bottom = max(c.geometry().bottom() for c in controls)
+    assert player.height() - 1 - bottom <= 4  # no empty band under the buttons
+    height = player.height()
+    player.save_copy(Path(three_seconds.parent / "no-such-dir" / "copy.wav"))  # a status shows
+    qtbot.waitUntil(lambda: player.message().startswith("The recording could not be saved"), timeout=WAIT)
+    assert player.message_label.isVisible() and player.sizeHint().height() == height
+    label = player.message_label.geometry()
+    assert player.forward_button.geometry().right() < label.left() < label.right() \
+        < player.speed_combo.geometry().left()
+
+
+def test_the_tab_order_follows_the_rows(player, qtbot, three_seconds):
+    player.set_source(three_seconds)
+    qtbot.waitUntil(lambda: loaded(player), timeout=WAIT)
+    player.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is player)
+    player.position_slider.setFocus()
+    stops = []
+    for _ in range(7):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        stops.append(QApplication.focusWidget())
+    assert stops == [player.back_button, player.play_button, player.forward_button,
+                     player.speed_combo, player.mute_button, player.volume_slider, player.save_button]
+
+
+def test_the_status_line_is_elided_shown_safely_and_whole_in_its_tooltip(player, qtbot, three_seconds, tmp_path):
+    player.set_source(three_seconds)
+    player.resize(415, player.sizeHint().height())
+    qtbot.waitUntil(lambda: loaded(player) and player.width() == 415, timeout=WAIT)
+    name = "call \u202eevaw.exe" + "x" * 80 + ".wav"
+    player.save_copy(tmp_path / name)
+    assert player.message() == f"Saving to {name}…"  # as given
+    label = player.message_label
+    shown = f"Saving to call [U+202E]evaw.exe{'x' * 80}.wav…"
+    assert label.toolTip() == shown and label.accessibleName() == shown
+    assert label.text().endswith("…") and len(label.text()) < len(shown)
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    assert isinstance(label, QLabel) and label.textFormat() == Qt.TextFormat.PlainText
+    qtbot.waitUntil(lambda: player.message().startswith("Saved a copy to"), timeout=WAIT)

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit
+from PySide6.QtGui import QAccessible, QFont, QFontDatabase, QFontMetrics, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from callviewer.domain import Call, Turn
+from callviewer.ui.player import RecordingPlayer
 from callviewer.ui.transcript import (
     MAX_PAINT_LINES,
+    TOOL_CALL_MARK,
     TranscriptModel,
     TranscriptView,
     format_offset,
@@ -215,7 +231,7 @@ def test_tool_cards_toggle_and_system_prompt_starts_collapsed(view, qtbot):
     model, lv = view.model(), view.list_view()
     assert model.is_collapsible(0) and not model.is_expanded(0)
     assert model.index(0, 0).data(TranscriptModel.HeaderRole) == "System prompt (3 lines)"
-    assert model.index(3, 0).data(TranscriptModel.HeaderRole) == "🔧 lookup_order(…)"
+    assert model.index(3, 0).data(TranscriptModel.HeaderRole) == "⚙ lookup_order(…)"
     assert not model.is_collapsible(1)
     idx = model.index(3, 0)
     collapsed_h = lv.sizeHintForIndex(idx).height()
@@ -366,3 +382,186 @@ def test_relayout_keeps_the_reading_position(view, qtbot):
     view.resize(460, 700)  # narrower: every row re-wraps, the top row stays on top
     qtbot.waitUntil(lambda: lv.visualRect(model.index(card, 0)).width() < 460)
     assert abs(lv.indexAt(QPoint(1, 0)).row() - first) <= 1
+
+
+# -- keyboard and screen reader --------------------------------------------------------------------
+
+@pytest.fixture
+def pane(qtbot):
+    """The detail pane in small, as the window builds it: a button, the player (no recording),
+    the transcript, a button; 415 px wide, shown and active (Tab needs an active window)."""
+    top = QWidget()
+    qtbot.addWidget(top)
+    before = QPushButton("Before", top)  # (created in Tab order)
+    player = RecordingPlayer(top)
+    view = TranscriptView(top, own_find_shortcuts=False)
+    after = QPushButton("After", top)
+    lay = QVBoxLayout(top)
+    for w in (before, player, view, after):
+        lay.addWidget(w)
+    top.resize(415, 700)
+    top.show()
+    top.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is top)
+    yield SimpleNamespace(top=top, before=before, after=after, player=player, view=view)
+    player.clear()
+
+
+def _tab_stops(qtbot, start: QWidget, count: int, backward: bool = False) -> list[QWidget]:
+    """Where the focus goes on `count` presses of Tab (Shift+Tab) from `start`."""
+    start.setFocus(Qt.FocusReason.OtherFocusReason)
+    assert QApplication.focusWidget() is start
+    stops = []
+    for _ in range(count):
+        if backward:
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        else:
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        stops.append(QApplication.focusWidget())
+    return stops
+
+
+@pytest.mark.parametrize("has_turns", [False, True], ids=["no transcript", "transcript"])
+def test_tab_leaves_the_player_whether_or_not_there_is_a_transcript(pane, qtbot, has_turns):
+    """QA: with no transcript, Tab from the volume slider stayed on it for ever (the view was
+    the focus proxy of its hidden list)."""
+    pane.view.set_turns(small_call().transcript if has_turns else [])
+    lv, player = pane.view.list_view(), pane.player
+    assert not player.save_button.isEnabled()  # no recording: the last stop is the volume
+    listed = [lv] if has_turns else []
+    assert _tab_stops(qtbot, player.volume_slider, len(listed) + 2) == listed + [pane.after, pane.before]
+    assert _tab_stops(qtbot, pane.after, len(listed) + 1, backward=True) == listed + [player.volume_slider]
+    # The find bar comes first, as on screen; an empty transcript is still passed by.
+    pane.view.show_find()
+    bar = pane.view.find_bar
+    stops = [bar.edit, bar.prev_button, bar.next_button, bar.close_button] + listed + [pane.after]
+    assert _tab_stops(qtbot, player.volume_slider, len(stops)) == stops
+    assert _tab_stops(qtbot, pane.after, len(stops), backward=True) == \
+        stops[-2::-1] + [player.volume_slider]
+    # setFocus() on the view itself lands where typing makes sense.
+    pane.before.setFocus()
+    pane.view.setFocus()
+    assert QApplication.focusWidget() is (lv if has_turns else bar.edit)
+
+
+def _spoken_name(w: QWidget) -> str:
+    """What a screen reader announces as `w`'s name. (On Linux Qt gives a combo box the current
+    text as its name and says what it is through a relation: there the property counts.)"""
+    if isinstance(w, QComboBox):
+        return w.accessibleName()
+    return QAccessible.queryAccessibleInterface(w).text(QAccessible.Text.Name)
+
+
+def unnamed_controls(root: QWidget) -> list[str]:
+    """The controls under `root` (buttons, fields, sliders, lists, whatever Tab reaches) whose
+    spoken name has no word in it: none at all, or a symbol such as "▲"."""
+    bad = []
+    for w in root.findChildren(QWidget):
+        if isinstance(w, QScrollBar) or isinstance(w.parent(), QComboBox) \
+                or w.objectName().startswith("qt_"):
+            continue  # Qt's own parts, named by Qt
+        control = isinstance(w, (QAbstractButton, QLineEdit, QAbstractSlider, QComboBox,
+                                 QAbstractItemView)) or bool(w.focusPolicy() & Qt.FocusPolicy.TabFocus)
+        if control and not any(c.isalpha() for c in _spoken_name(w)):
+            bad.append(f"{type(w).__name__} {_spoken_name(w)!r} ({w.toolTip()!r})")
+    return bad
+
+
+def test_every_control_has_a_spoken_name_and_the_find_buttons_say_their_keys(view):
+    view.set_call(small_call())
+    view.show_find()
+    view.find("order")  # the edit's clear button appears
+    assert unnamed_controls(view) == []
+    bar = view.find_bar
+    assert _spoken_name(bar.edit) == "Find in transcript"
+    assert [(_spoken_name(b), b.toolTip()) for b in (bar.prev_button, bar.next_button, bar.close_button)] == [
+        ("Previous match", "Previous match (Shift+F3 or Shift+Enter)"),
+        ("Next match", "Next match (F3 or Enter)"),
+        ("Close find bar", "Close find bar (Escape)")]
+    assert "Ctrl+F" in bar.edit.toolTip()
+    assert _spoken_name(bar.counter) == "1 of 6"  # no fixed name hiding the count
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own shortcuts", "window's Ctrl+F"])
+def test_f3_and_shift_f3_go_to_the_next_and_previous_match(qtbot, own):
+    view = TranscriptView(own_find_shortcuts=own)
+    qtbot.addWidget(view)
+    view.resize(640, 700)
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+    view.set_call(small_call())
+    view.show_find()
+    assert view.find("order") == 6 and view.find_bar.counter.text() == "1 of 6"
+    counter, edit, lv = view.find_bar.counter, view.find_bar.edit, view.list_view()
+    qtbot.keyClick(edit, Qt.Key.Key_F3)  # in the find bar
+    assert counter.text() == "2 of 6" and lv.currentIndex().row() == 3
+    qtbot.keyClick(edit, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)
+    assert counter.text() == "1 of 6"
+    lv.setFocus()
+    qtbot.keyClick(lv, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)  # in the list: wraps
+    assert counter.text() == "6 of 6" and lv.currentIndex().row() == 8
+    qtbot.keyClick(lv, Qt.Key.Key_F3)
+    assert counter.text() == "1 of 6" and lv.currentIndex().row() == 2
+
+
+BIDI = "pay \u202eevil\u202c now"
+
+
+def test_bidi_controls_are_shown_visibly_but_copied_as_received(view, qtbot):
+    """QA: a U+202E in a turn reversed what was shown. Painted: `for_screen` ("[U+202E]");
+    copied, the DisplayRole and the plain-text dialog: the text exactly as received."""
+    turns = [
+        Turn("agent", BIDI, start_s=1.0),
+        Turn("tool", '{"note": "a\\u202eb"}', kind="tool_call", start_s=2.0, tool_name="look\u202eup"),
+        Turn("cust\u202eomer", "hello", start_s=3.0),
+        Turn("customer", "wait \u2067no", kind="interruption", start_s=4.0),
+        Turn("tool", "x\u202dy", kind="tool_result", start_s=5.0, tool_name="r\u2066t"),
+    ]
+    view.set_turns(turns)
+    model, lv = view.model(), view.list_view()
+    model.set_all_expanded(True)
+    info = [model.row_info(r) for r in range(len(turns))]
+    assert info[0].paragraphs == ["pay [U+202E]evil[U+202C] now"]
+    assert info[1].header == f"{TOOL_CALL_MARK} look[U+202E]up(…)"
+    assert info[1].paragraphs == ["{", '  "note": "a[U+202E]b"', "}"]  # the JSON escape, decoded
+    assert info[2].label == "Cust[U+202E]Omer"
+    assert info[3].marker_text == "⤺ customer interrupted — wait [U+2067]no"
+    assert info[4].header == "↳ r[U+2066]t → result" and info[4].paragraphs == ["x[U+202D]y"]
+    painted = [i.label + i.header + "".join(i.paragraphs) for i in info] + [info[3].marker_text]
+    assert not any(c in p for p in painted for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    for row in range(len(turns)):
+        lv.scrollTo(model.index(row, 0))
+        assert not view.grab().isNull()
+    # as received: the model, the clipboard, the plain-text dialog
+    assert model.index(0, 0).data() == BIDI
+    lv.setCurrentIndex(model.index(0, 0))
+    assert view.copy_selection(text_only=True) == BIDI
+    assert QGuiApplication.clipboard().text() == BIDI
+    assert view.copy_selection() == f"0:01 Agent: {BIDI}"
+    lv.setCurrentIndex(model.index(1, 0))
+    assert view.copy_selection() == '0:02 Tool call look\u202eup: {"note": "a\\u202eb"}'
+    dlg = view.open_plain_text()
+    assert f"0:01 Agent: {BIDI}" in dlg.findChild(QPlainTextEdit).toPlainText()
+    dlg.close()
+    # find: as received, as shown, and the plain words either side
+    assert view.find("evil") == 1 and view.current_match() == 0
+    assert view.find("pay \u202eevil") == 1
+    assert view.find("[u+202e]evil") == 1
+    assert view.find("lookup") == 0 and view.find("look[U+202E]up") == 1
+
+
+def test_the_symbols_painted_are_in_the_ui_font(view):
+    """QA: the tool call card's wrench (an emoji) was a box without an emoji font. The marks
+    the delegate paints are Basic Multilingual Plane symbols that DejaVu Sans (the one font
+    some Linux machines have) holds."""
+    view.set_call(small_call())
+    model = view.model()
+    header = model.index(3, 0).data(TranscriptModel.HeaderRole)
+    assert header.startswith(TOOL_CALL_MARK + " ")
+    marks = {TOOL_CALL_MARK, "↳", "→", "▸", "▾", "⤺", "—", "…"}
+    assert all(ord(c) < 0x10000 for c in marks)
+    if "DejaVu Sans" not in QFontDatabase.families():
+        pytest.skip("DejaVu Sans is not installed")
+    fm = QFontMetrics(QFont("DejaVu Sans"))
+    assert [c for c in marks if not fm.inFontUcs4(ord(c))] == []

@@ -407,6 +407,31 @@ def test_painting_played_part_lanes_and_palette(view, left_then_right, dark):
     assert _color(img, int(w * 0.9), top_mid - 8) == base  # agent silent then
 
 
+def test_lane_labels_sit_on_an_opaque_tag_over_peaks_and_playhead(view, tmp_path):
+    """QA: "Customer" was drawn over the peaks (on a see-through box) and hard to read."""
+    loud = write_wav(tmp_path / "loud.wav", [tone(2, 1.0), tone(2, 1.0)])  # both lanes full
+    fm = view.fontMetrics()
+    lane_h = view.height() / 2
+
+    def pad_pixel(lane: int, label: str) -> tuple[int, int]:
+        """A pixel of the tag's right padding (between the text and the tag's edge)."""
+        return int(3.5 + fm.horizontalAdvance(label) + 6), int(lane * lane_h + 2.5 + (fm.height() + 1) / 2)
+
+    spots = [pad_pixel(0, "Agent"), pad_pixel(1, "Customer")]
+    view.set_peaks(compute_peaks(loud, 400))
+    base = view.palette().color(QPalette.ColorRole.Base)
+    for x, y in spots:
+        view.set_position(x / (view.width() - 1) * 2.0)  # the playhead runs through the tag
+        assert view._x_of(view.position()) == x
+        img = view.grab().toImage()
+        assert _color(img, x, y) == base  # the tag covers peaks and playhead
+        view.set_lane_labels(["", ""])
+        assert _color(view.grab().toImage(), x, y) != base  # (there is something to cover)
+        view.set_lane_labels(["Agent", "Customer"])
+    view.set_lane_labels(["Ag\u202eent", "Customer"])  # provider text: shown, never obeyed
+    assert "Ag[U+202E]ent" in view.accessibleDescription() and "\u202e" not in view.accessibleDescription()
+
+
 def test_click_and_drag_request_seeks(view, qtbot, left_then_right):
     view.set_peaks(compute_peaks(left_then_right, 100))
     seeks = []
