@@ -11,7 +11,6 @@ import getpass
 import json
 import logging
 import os
-import re
 import shutil
 import sqlite3
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from callviewer import __version__
+from callviewer.display import for_terminal
 from callviewer.domain import PROVIDER_NAMES, Call
 from callviewer.errors import CallviewerError, UsageError
 from callviewer.secrets import Secret
@@ -166,32 +166,6 @@ def _one_line(text: str | None, width: int) -> str:
         return ""
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-#: Characters that reorder or break what a terminal shows without being visible themselves:
-#: bidirectional controls (a "Trojan Source" line reads differently from what it is) and the
-#: Unicode line and paragraph separators. Shown escaped, like control characters.
-_INVISIBLE = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-                       "\u2028\u2029")
-
-
-#: What `_safe` escapes: C0 controls but tab and newline, DEL and C1 controls, the invisible
-#: controls above, and lone surrogates.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
-                     + "".join(sorted(_INVISIBLE)) + "]")
-
-
-def _escape(match: re.Match) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _safe(text: str | None) -> str:
-    """Text for a terminal: control characters (escape sequences) and invisible bidirectional
-    controls shown escaped, not obeyed. Letters of any script, combining marks and emoji stay."""
-    if not text:
-        return ""
-    return _UNSAFE.sub(_escape, text)
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -378,7 +352,7 @@ class Cli:
             _print_json(call.to_dict(), self.out)
             return 0
         w = self.out.write
-        w(f"Call {_safe(call.provider_call_id)}  ({call.provider}, account {_safe(call.account)})\n")
+        w(f"Call {for_terminal(call.provider_call_id)}  ({call.provider}, account {for_terminal(call.account)})\n")
         fields = [
             ("Number", call.customer_number), ("Direction", call.direction),
             ("Started", call.started_at or call.created_at), ("Duration", _fmt_duration(call.duration_s)),
@@ -388,16 +362,16 @@ class Cli:
         ]
         for label, value in fields:
             if value not in (None, "", "-"):
-                w(f"  {label + ':':14}{_safe(str(value))}\n")
+                w(f"  {label + ':':14}{for_terminal(str(value))}\n")
         if call.cost_breakdown:
             parts = ", ".join(f"{k} {v}" for k, v in call.cost_breakdown.items())
-            w(f"  {'Cost parts:':14}{_safe(parts)}\n")
+            w(f"  {'Cost parts:':14}{for_terminal(parts)}\n")
         if call.tags:
-            w(f"  {'Tags:':14}{_safe(', '.join(call.tags))}\n")
+            w(f"  {'Tags:':14}{for_terminal(', '.join(call.tags))}\n")
         for k, v in call.extracted.items():
-            w(f"  {_safe(str(k))}: {_safe(json.dumps(v, ensure_ascii=False))}\n")
+            w(f"  {for_terminal(str(k))}: {for_terminal(json.dumps(v, ensure_ascii=False))}\n")
         if call.summary:
-            w(f"\nSummary:\n  {_safe(call.summary)}\n")
+            w(f"\nSummary:\n  {for_terminal(call.summary)}\n")
         if call.transcript:
             w("\nTranscript:\n")
             for t in call.transcript:
@@ -405,8 +379,8 @@ class Cli:
                 who = t.speaker if t.kind == "message" else f"{t.speaker}:{t.kind}"
                 if t.tool_name:
                     who += f" {t.tool_name}"
-                text = _safe(t.text).replace("\n", "\n" + " " * 24)
-                w(f"{at}  {_safe(who).replace(chr(10), ' '):<15} {text}\n")
+                text = for_terminal(t.text).replace("\n", "\n" + " " * 24)
+                w(f"{at}  {for_terminal(who).replace(chr(10), ' '):<15} {text}\n")
         return 0
 
     def calls_recording(self) -> int:
@@ -433,7 +407,7 @@ class Cli:
         return 0
 
     def _table(self, rows: list[tuple[str, ...]]) -> None:
-        rows = [tuple(_safe(c).replace("\n", " ") for c in r) for r in rows]
+        rows = [tuple(for_terminal(c).replace("\n", " ") for c in r) for r in rows]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         self.out.write("".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n"
                                for r in rows))

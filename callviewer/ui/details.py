@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from callviewer.display import for_screen, json_for_screen
 from callviewer.domain import COST_COUNTS, COST_PARTS, Call, parse_iso
 from callviewer.ui.models.calls import short_id
 from callviewer.ui.transcript import format_offset
@@ -290,7 +291,7 @@ class CallHeader(QWidget):
         v["campaign"], tips["campaign"] = self._directory_text("Campaign", call.campaign_id)
         for key, text in v.items():
             label = self.values[key]
-            label.setText(str(text))
+            label.setText(for_screen(str(text)))  # (a number can't be shown reversed)
             # A tool tip may be rendered as rich text: provider text goes there escaped only.
             label.setToolTip(_escaped_tip(tips.get(key, "")))
 
@@ -468,6 +469,7 @@ class AnalysisView(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setAccessibleName("Call analysis")
         page = QWidget(self.scroll)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -500,6 +502,8 @@ class AnalysisView(QWidget):
         t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         t.setAccessibleName("Extracted variables")
+        t.horizontalHeader().setAccessibleName("Extracted variables columns")
+        t.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between its cells)
         copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), t, self.copy_extracted)
         copy.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.extracted_caption = _muted(_plain_label("Extracted variables", page, selectable=False))
@@ -516,11 +520,11 @@ class AnalysisView(QWidget):
         if call is None:
             self.clear()
             return
-        self.summary_label.setText(call.summary or "No summary")
-        self.success_label.setText(self._success_text(call.success))
-        self.sentiment_label.setText(call.sentiment or DASH)
+        self.summary_label.setText(for_screen(call.summary) or "No summary")
+        self.success_label.setText(for_screen(self._success_text(call.success)))
+        self.sentiment_label.setText(for_screen(call.sentiment) or DASH)
         tags = [str(x) for x in (call.tags or [])]
-        self.tags_label.setText(", ".join(tags) if tags else DASH)
+        self.tags_label.setText(for_screen(", ".join(tags)) if tags else DASH)
         self.set_extracted(call.extracted or {})
 
     @staticmethod
@@ -540,8 +544,10 @@ class AnalysisView(QWidget):
         t.setRowCount(0)
         t.setRowCount(len(extracted))
         for row, (name, value) in enumerate(extracted.items()):
-            t.setItem(row, 0, QTableWidgetItem(str(name)))
-            t.setItem(row, 1, QTableWidgetItem(compact_json(value)))
+            for col, text in enumerate((str(name), compact_json(value))):
+                item = QTableWidgetItem(for_screen(text))
+                item.setData(Qt.ItemDataRole.UserRole, text)  # what copying gives
+                t.setItem(row, col, item)
         has = bool(extracted)
         frame = 2 * t.frameWidth()
         if t.horizontalScrollBar().isVisible():
@@ -552,13 +558,16 @@ class AnalysisView(QWidget):
         self.extracted_caption.setText("Extracted variables" if has else "Extracted variables: none")
 
     def extracted_rows(self) -> list[tuple[str, str]]:
+        """(name, value) as shown."""
         t = self.extracted_table
         return [(t.item(r, 0).text(), t.item(r, 1).text()) for r in range(t.rowCount())]
 
     def copy_extracted(self) -> str:
+        """Copies the selected variables (else all) as they were sent, tab-separated."""
         t = self.extracted_table
         rows = sorted({i.row() for i in t.selectedIndexes()}) or range(t.rowCount())
-        text = "\n".join(f"{t.item(r, 0).text()}\t{t.item(r, 1).text()}" for r in rows)
+        role = Qt.ItemDataRole.UserRole
+        text = "\n".join(f"{t.item(r, 0).data(role)}\t{t.item(r, 1).data(role)}" for r in rows)
         if text:
             QGuiApplication.clipboard().setText(text)
         return text
@@ -603,12 +612,12 @@ class RawJsonView(QWidget):
             s = payload.strip()
             if s[:1] in ("{", "["):
                 try:
-                    return json.dumps(json.loads(s), indent=2, ensure_ascii=False)
+                    return json_for_screen(json.dumps(json.loads(s), indent=2, ensure_ascii=False))
                 except (ValueError, RecursionError):
                     pass
-            return payload
+            return for_screen(payload)
         try:
-            return json.dumps(payload, indent=2, ensure_ascii=False, default=str)
+            return json_for_screen(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
         except (TypeError, ValueError, RecursionError):
             return repr(payload)
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -66,6 +67,11 @@ def distinct_values(store: Store) -> tuple[list[str | None], list[str | None], l
     return out[0], out[1], out[2]
 
 
+def _choice_key(value: str | None) -> str | None:
+    """What spellings of one filter value share: "In_Progress", "in-progress" -> "in progress"."""
+    return None if value is None else " ".join(value.lower().replace("-", " ").replace("_", " ").split())
+
+
 def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min).astimezone()
 
@@ -103,7 +109,7 @@ class FilterBar(QWidget):
         self.status = self._combo("Status filter")
         self.ended_reason = self._combo("Ended reason filter")
         self.direction = self._combo("Direction filter")
-        self._values: dict[QComboBox, list[str | None]] = {
+        self._values: dict[QComboBox, list[list[str | None]]] = {  # each choice: its spellings
             self.status: [], self.ended_reason: [], self.direction: []}
         self._all_labels = {self.status: "All statuses", self.ended_reason: "All ended reasons",
                             self.direction: "All directions"}
@@ -138,6 +144,11 @@ class FilterBar(QWidget):
         layout.setSpacing(4)
         layout.addLayout(row)
         layout.addLayout(dates)
+
+        self._clearing = False  # (clear(): the search field's own signals run, not ours)
+        # Esc in the search field clears it (the list shows everything again)
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, self._escape_search)
+        escape.setContext(Qt.ShortcutContext.WidgetShortcut)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -191,31 +202,37 @@ class FilterBar(QWidget):
             self._fill(combo, list(values), current)
 
     def _fill(self, combo: QComboBox, values: list[str | None], current: Any) -> None:
-        chosen = current[0] if current else None
-        if current and chosen not in values:
-            values = [*values, chosen]
+        # Spellings of one value (providers write "in-progress", "in_progress", "In Progress")
+        # are one choice, which matches them all.
+        groups: dict[str | None, list[str | None]] = {}
+        for v in values:
+            groups.setdefault(_choice_key(v), []).append(v)
+        if current and not any(set(current) & set(g) for g in groups.values()):
+            groups[_choice_key(current[0])] = list(current)  # selected, gone: still offered
+        entries = list(groups.values())
         combo.blockSignals(True)
         try:
             combo.clear()
             combo.addItem(self._all_labels[combo])
-            for v in values:
-                if v is None:
-                    label = _NONE_LABEL
-                elif combo is self.direction:
-                    label = format_direction(v)
-                else:
-                    label = v
-                combo.addItem(label)
-            self._values[combo] = values
-            combo.setCurrentIndex(values.index(chosen) + 1 if current else 0)
+            for members in entries:
+                combo.addItem(" / ".join(self._label(combo, v) for v in members))
+            self._values[combo] = entries
+            chosen = next((i for i, g in enumerate(entries) if current and set(current) & set(g)), -1)
+            combo.setCurrentIndex(chosen + 1)
         finally:
             combo.blockSignals(False)
 
+    def _label(self, combo: QComboBox, value: str | None) -> str:
+        if value is None:
+            return _NONE_LABEL
+        return format_direction(value) if combo is self.direction else value
+
     def _selected(self, combo: QComboBox) -> list[str | None] | None:
+        """The raw values the combo's current choice matches; None for "All ..."."""
         i = combo.currentIndex()
         if i <= 0:
             return None
-        return [self._values[combo][i - 1]]
+        return list(self._values[combo][i - 1])
 
     # -- state -------------------------------------------------------------------------------
 
@@ -249,7 +266,13 @@ class FilterBar(QWidget):
         if not self.search.isClearButtonEnabled():
             self.search.setClearButtonEnabled(True)
 
+    def _escape_search(self) -> None:
+        if self.search.text():
+            self.search.clear()
+
     def _search_edited(self, text: str) -> None:
+        if self._clearing:
+            return
         if text:
             self._clear_button()
         if not text.strip():
@@ -290,15 +313,20 @@ class FilterBar(QWidget):
 
     def clear(self) -> None:
         """Back to no filters; one `changed` if anything was set."""
-        for w in (self.search, self.date_range, *self._values):
-            w.blockSignals(True)
+        # The search field is cleared with its signals on: it hides its clear button on them.
+        self._clearing = True
         try:
             self.search.clear()
+        finally:
+            self._clearing = False
+        for w in (self.date_range, *self._values):
+            w.blockSignals(True)
+        try:
             self.date_range.setCurrentIndex(0)
             for combo in self._values:
                 combo.setCurrentIndex(0)
         finally:
-            for w in (self.search, self.date_range, *self._values):
+            for w in (self.date_range, *self._values):
                 w.blockSignals(False)
         self._update_dates_enabled()
         self._commit()

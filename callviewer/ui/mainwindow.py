@@ -88,8 +88,21 @@ WELCOME_ICON_PX = 96
 WELCOME_WIDTH = 540
 #: What the empty call list says while a sync runs, and when nothing matches.
 FETCHING_TEXT = "Fetching calls…"
+#: Above a call the list no longer shows (a search or filter since it was selected).
+NOT_LISTED_TEXT = "Not in the list as it is filtered now"
 NO_CALLS_TEXT = ("No calls here. Sync (F5) fetches new ones; the sidebar, search and filters "
                  "narrow the list.")
+#: What an account's empty list says when its last sync failed in a way F5 won't mend.
+ACCOUNT_EMPTY_TEXTS = {
+    "key_rejected": "No calls here: the provider rejected the API key of {name}. Right-click the "
+                    "account and choose Edit… to enter a new key.",
+    "no_key": "No calls here: {name} has no API key in the keyring. Right-click the account and "
+              "choose Edit… to enter it.",
+    "keyring": "No calls here: the OS keyring could not be used to read the key of {name} "
+               "(Help → About names the keyring).",
+    "offline": "No calls here yet: the provider could not be reached when {name} was synced; "
+               "callviewer tries again by itself.",
+}
 #: Default widths of sidebar | call list | details (px); the window's default size is 1440 x 900.
 DEFAULT_PANES = (200, 805, 415)
 
@@ -679,6 +692,12 @@ class MainWindow(QMainWindow):
         dl = QVBoxLayout(details)
         dl.setContentsMargins(0, 0, 0, 0)
         dl.setSpacing(2)
+        self.not_listed_label = _plain(NOT_LISTED_TEXT, details)
+        self.not_listed_label.setAccessibleName("Not in the list")
+        self.not_listed_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.not_listed_label.setContentsMargins(6, 2, 6, 0)
+        self.not_listed_label.hide()
+        dl.addWidget(self.not_listed_label)
         dl.addWidget(self.header)
         line = QFrame(details)
         line.setFrameShape(QFrame.Shape.HLine)
@@ -873,8 +892,7 @@ class MainWindow(QMainWindow):
                                             tip="Stop syncing; what was fetched is kept")
         self.act_cancel_sync.setEnabled(False)
         self.act_quit = self._action("&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
-        self.act_search = self._action("Search calls", self.filter_bar.focus_search,
-                                       QKeySequence("Ctrl+K"))
+        self.act_search = self._action("Search calls", self.focus_search, QKeySequence("Ctrl+K"))
         self.act_find = self._action("&Find in transcript", self.find_in_transcript,
                                      QKeySequence(QKeySequence.StandardKey.Find))
         self.act_next = self._action("&Next call", lambda: self.step_call(1), QKeySequence("J"))
@@ -915,7 +933,7 @@ class MainWindow(QMainWindow):
         self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
         self.filter_bar.changed.connect(self._apply_query)
         self.call_model.totalsChanged.connect(self.footer.set_totals)
-        self.table.currentRowIdChanged.connect(self.show_call)
+        self.table.currentRowIdChanged.connect(self._on_current_rowid)
         self.cacheDamaged.connect(self._on_cache_damaged)
         self.call_model.readFailed.connect(lambda e: self._read_failed(e, "Could not read the calls"))
         sc = self.sync_controller
@@ -1028,6 +1046,11 @@ class MainWindow(QMainWindow):
         if self._sidebar_filter() != selected:
             self._apply_query()
 
+    def focus_search(self) -> None:
+        """Ctrl+K: the search field, when the call list is shown (not on the welcome page)."""
+        if not self.showing_welcome():
+            self.filter_bar.focus_search()
+
     def showing_welcome(self) -> bool:
         """True while the first-run page is shown (there is no account)."""
         return self.empty_page is not None and self.page_stack.currentWidget() is self.empty_page
@@ -1049,8 +1072,22 @@ class MainWindow(QMainWindow):
         if not self._sidebar_syncing:
             self._apply_query()
 
+    def empty_list_text(self) -> str:
+        """What the call list says when it is empty: fetching, why an account shown alone has
+        no calls (a rejected key, no key...), else how to get some."""
+        if self.sync_controller.running():
+            return FETCHING_TEXT
+        ids = (self._sidebar_filter() or {}).get("account_ids")
+        if ids and len(ids) == 1 and not self.filter_bar.is_filtering():
+            account = next((a for a in self._accounts.values() if a.id == ids[0]), None)
+            text = ACCOUNT_EMPTY_TEXTS.get(account.last_sync_state or "") if account else None
+            if text:
+                return text.format(name=account.name)
+        return NO_CALLS_TEXT
+
     def _apply_query(self) -> None:
         self._query_applied = True
+        self.table.set_placeholder(self.empty_list_text())
         query = apply_filter(self.call_model.query(), self._sidebar_filter())
         query = self.filter_bar.apply_to(query)
         try:
@@ -1062,7 +1099,13 @@ class MainWindow(QMainWindow):
 
     def _reselect(self) -> None:
         if self._current_rowid is not None:
-            self.table.select_rowid(self._current_rowid)
+            self._set_listed(self.table.select_rowid(self._current_rowid))
+
+    def _set_listed(self, listed: bool) -> None:
+        """Marks the call shown as in (or not in) the list as it is filtered now; the pane keeps
+        showing it either way (a recording may be playing)."""
+        if self._details_built:
+            self.not_listed_label.setVisible(not listed and self._current_call is not None)
 
     def _account_at(self, pos) -> str | None:
         index = self.sidebar.indexAt(pos)
@@ -1233,6 +1276,9 @@ class MainWindow(QMainWindow):
 
     def _on_sync_running(self, running: bool) -> None:
         self.act_cancel_sync.setEnabled(running)
+        # (a second Sync while one runs would do nothing: Cancel is beside it instead)
+        self.sync_button.setEnabled(not running)
+        self.act_sync.setEnabled(not running)
         self._update_progress()
         if running:
             self._batch_reports = []
@@ -1289,12 +1335,17 @@ class MainWindow(QMainWindow):
     def batch_summary(reports: list[SyncReport]) -> str:
         """One status line for several finished syncs."""
         good = [r for r in reports if r.state in ("ok", "partial")]
-        text = (f"Synced {len(good)} of {len(reports)} accounts: {sum(r.new for r in good):,} new, "
-                f"{sum(r.updated for r in good):,} updated")
+        bad = [r for r in reports if r.state not in ("ok", "partial")]
+        if not good and all(r.state == "cancelled" for r in bad):
+            return "Sync cancelled; what was fetched is kept"
+        if good:
+            text = (f"Synced {len(good)} of {len(reports)} accounts: "
+                    f"{sum(r.new for r in good):,} new, {sum(r.updated for r in good):,} updated")
+        else:
+            text = f"None of the {len(reports)} accounts could be synced"
         failed = sum(len(r.failed) for r in good)
         if failed:
             text += f", {failed:,} calls could not be read"
-        bad = [r for r in reports if r.state not in ("ok", "partial")]
         if bad:
             text += " — " + "; ".join(f"{r.account}: {state_text(r)[1]}" for r in bad)
         return text
@@ -1302,7 +1353,7 @@ class MainWindow(QMainWindow):
     def _update_progress(self) -> None:
         names = self.sync_controller.running()
         visible = bool(names)
-        self.table.set_placeholder(FETCHING_TEXT if visible else NO_CALLS_TEXT)
+        self.table.set_placeholder(self.empty_list_text())
         for w in (self.progress_label, self.progress_bar, self.cancel_sync_button):
             w.setVisible(visible)
         if not visible:
@@ -1363,8 +1414,9 @@ class MainWindow(QMainWindow):
             return
         rowid = self._current_rowid
         if rowid is not None:
-            self.table.select_rowid(rowid)
+            listed = self.table.select_rowid(rowid)
             self.show_call(rowid)
+            self._set_listed(listed)
 
     # -- the selected call ---------------------------------------------------------------------
     def current_call(self) -> Call | None:
@@ -1378,7 +1430,13 @@ class MainWindow(QMainWindow):
             for w in (self.header, self.transcript, self.cost, self.analysis, self.raw):
                 w.clear()
             self.player.clear()
+            self.not_listed_label.hide()
         self.detail_stack.setCurrentWidget(self.no_call_label)
+
+    def _on_current_rowid(self, rowid: int) -> None:
+        self.show_call(rowid)
+        if rowid is not None and rowid >= 0:
+            self._set_listed(True)  # (selected in the list)
 
     def show_call(self, rowid: int) -> None:
         """Shows the call with this rowid (the table's current row) in the detail pane."""

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from callviewer.core import Core
+from callviewer.display import for_screen
 from callviewer.domain import Call, Directory, Turn
 from callviewer.errors import RecordingError
 from callviewer.profile import Profile
@@ -56,16 +57,26 @@ def hostile_call(call_id: str) -> Call:
 
 
 def test_the_command_line_prints_control_and_bidi_characters_escaped():
-    from callviewer.cli import _safe
+    from callviewer.display import for_terminal
 
     evil = "a\x1b[2J\x1b]0;pwned\x07b\x9bc\u202ed\u2066e\u2028f\rg"
-    shown = _safe(evil)
+    shown = for_terminal(evil)
     for ch in ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\u2028", "\r"):
         assert ch not in shown
     assert shown == "a\\x1b[2J\\x1b]0;pwned\\x07b\\x9bc\\u202ed\\u2066e\\u2028f\\x0dg"
     # letters of any script and combining marks stay as they are
-    assert _safe("שלום مرحبا e\u0301 👋") == "שלום مرحبا e\u0301 👋"
-    assert _safe("line\n\tindented") == "line\n\tindented"
+    assert for_terminal("שלום مرحبا e\u0301 👋") == "שלום مرحبا e\u0301 👋"
+    assert for_terminal("line\n\tindented") == "line\n\tindented"
+
+
+def test_the_window_shows_reordering_controls_instead_of_obeying_them():
+    from callviewer.display import for_screen
+
+    assert for_screen("+1555\u202e0001") == "+1555[U+202E]0001"
+    assert for_screen("a\u202ab\u2066c\u2069") == "a[U+202A]b[U+2066]c[U+2069]"
+    # right-to-left text and its marks stay
+    assert for_screen("שלום \u200fمرحبا\u200e e\u0301 👋") == "שלום \u200fمرحبا\u200e e\u0301 👋"
+    assert for_screen(None) == ""
 
 
 def test_calls_show_on_a_hostile_call(tmp_path):
@@ -286,9 +297,10 @@ def test_hostile_text_is_shown_literally_everywhere_and_fast(qtbot, tmp_path, _l
         texts = [model.data(model.index(r, 0), Qt.ItemDataRole.DisplayRole) for r in range(model.rowCount())]
         assert MARKUP in texts and RTL in texts and COMBINING in texts
         assert any(t and len(t) >= len(MEGABYTE) for t in texts)
-        # the list shows the raw values as data
+        # the list shows the values as data, the reordering controls shown, not obeyed
         row = w.call_model.row_of_rowid(rowid)
-        assert w.call_model.index(row, 3).data() == MARKUP + RTL
+        assert w.call_model.index(row, 3).data() == for_screen(MARKUP + RTL)
+        assert "[U+202E]evil[U+202C]" in w.call_model.index(row, 3).data()
         # tool tips that carry provider text are shown literally too
         for view in (w.table, w.sidebar):
             view.scrollToTop()

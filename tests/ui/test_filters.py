@@ -183,3 +183,40 @@ def test_the_clear_button_comes_with_the_first_text(qtbot, bar):
     assert not bar.search.isClearButtonEnabled()  # (not at start: its icon costs start-up time)
     bar.search.setText("refund")
     assert bar.search.isClearButtonEnabled()
+
+
+def test_clearing_lets_the_search_field_hide_its_clear_button(qtbot, bar):
+    # The field hides its own clear button on its textChanged: clear() must not block it.
+    bar.set_search("refund")
+    texts = []
+    bar.search.textChanged.connect(texts.append)
+    got = []
+    bar.changed.connect(lambda: got.append(1))
+    bar.clear()
+    assert texts == [""] and bar.search.text() == ""
+    assert got == [1]  # one change, not one per field
+
+
+def test_escape_in_the_search_field_clears_it(qtbot, bar):
+    bar.activateWindow()
+    bar.focus_search()
+    qtbot.waitUntil(lambda: bar.search.hasFocus())
+    with qtbot.waitSignal(bar.changed, timeout=5000):  # (typed, then applied)
+        qtbot.keyClicks(bar.search, "refund")
+    got = []
+    bar.changed.connect(lambda: got.append(1))
+    qtbot.keyClick(bar.search, Qt.Key.Key_Escape)
+    assert bar.search.text() == "" and got == [1]
+
+
+def test_spellings_of_one_value_are_one_choice(qtbot, bar):
+    bar.set_choices(["completed", "ended", "in-progress", "in_progress", None], ["busy"], ["inbound"])
+    labels = [bar.status.itemText(i) for i in range(bar.status.count())]
+    assert labels == ["All statuses", "completed", "ended", "in-progress / in_progress", "(none)"]
+    with qtbot.waitSignal(bar.changed):
+        bar.status.setCurrentIndex(3)
+    assert bar.apply_to(CallQuery()).statuses == ["in-progress", "in_progress"]
+    # a refresh keeps the choice, whichever spellings are left
+    bar.set_choices(["ended", "in_progress"], ["busy"], ["inbound"])
+    assert bar.status.currentText() == "in_progress"
+    assert bar.apply_to(CallQuery()).statuses == ["in_progress"]

@@ -23,7 +23,7 @@ from callviewer.store import CallRecord, Store
 from callviewer.ui.accountdialog import CONNECTED_TEXT, AccountDialog
 from callviewer.core import move_corrupt_cache, open_core
 from callviewer.ui.app import create_window
-from callviewer.ui.mainwindow import MainWindow, widget_owns_key
+from callviewer.ui.mainwindow import NOT_LISTED_TEXT, MainWindow, widget_owns_key
 from callviewer.ui.models.sidebar import AccountNameRole, NodeKindRole
 from callviewer.ui.player import LOADING_TEXT, NO_RECORDING_TEXT
 from tests.conftest import FAST_RETRY, SIM_KEYS
@@ -205,6 +205,7 @@ def test_cancel_during_a_slow_sync(qtbot, window, wcore, sim30):
     qtbot.waitUntil(lambda: window.cancel_sync_button.isVisible(), timeout=WAIT)
     assert window.progress_bar.isVisible()
     assert "syncing" in account_text(window, name)
+    assert not window.sync_button.isEnabled() and not window.act_sync.isEnabled()  # Cancel instead
     qtbot.wait(300)
     qtbot.mouseClick(window.cancel_sync_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: name in reports, timeout=WAIT)
@@ -212,6 +213,7 @@ def test_cancel_during_a_slow_sync(qtbot, window, wcore, sim30):
     assert not window.sync_controller.is_running()
     qtbot.waitUntil(lambda: "cancelled" in account_text(window, name), timeout=WAIT)
     assert not window.cancel_sync_button.isVisible()
+    assert window.sync_button.isEnabled() and window.act_sync.isEnabled()
     assert wcore.store.get_account(name).last_sync_state == "cancelled"
 
 
@@ -232,6 +234,19 @@ def test_selecting_a_call_fills_the_details(qtbot, window, synced, wcore):
     call2 = wcore.store.get_call_by_rowid(rowid2)
     assert window.current_call().provider_call_id == call2.provider_call_id
     assert window.transcript.model().rowCount() == len(call2.transcript)
+
+
+def test_a_call_filtered_out_of_the_list_stays_shown_and_says_so(qtbot, window, synced, wcore):
+    rowid = select_row(qtbot, window, 0)
+    assert window.not_listed_label.isHidden()
+    window.filter_bar.set_search("zzzqqq-no-such-words")  # applies at once: nothing matches
+    qtbot.waitUntil(lambda: window.call_model.rowCount() == 0, timeout=WAIT)
+    assert window.current_call() is not None and window._current_rowid == rowid  # still shown
+    assert not window.not_listed_label.isHidden()
+    assert window.not_listed_label.text() == NOT_LISTED_TEXT
+    window.filter_bar.clear()  # back in the list: selected again, the mark goes
+    qtbot.waitUntil(lambda: window.not_listed_label.isHidden(), timeout=WAIT)
+    assert window.table.current_rowid() == rowid
 
 
 def _call_with_recording(window: MainWindow, min_start: float = 1.0) -> tuple[int, int, float]:
@@ -349,6 +364,10 @@ def test_rejected_key_shows_on_the_account_node(qtbot, window, wcore, sim30):
     qtbot.waitUntil(lambda: "key rejected" in account_text(window, name), timeout=WAIT)
     assert "key rejected" in window.statusBar().currentMessage()
     assert window.isVisible()
+    # its empty list says why, and what to do (F5 would only fail again)
+    assert window.select_account(name)
+    qtbot.waitUntil(lambda: "rejected the API key" in window.table.placeholder(), timeout=WAIT)
+    assert "Edit…" in window.table.placeholder() and name in window.table.placeholder()
 
 
 def test_add_account_dialog_shows_a_wrong_key_inside_the_dialog(qtbot, window, wcore, sim30):
@@ -608,3 +627,17 @@ def test_header_shows_agent_and_campaign_names(qtbot, window, synced, wcore):
         assert window.header.text("agent") == names[call.agent_id]
     if call.campaign_id in names:
         assert window.header.text("campaign") == names[call.campaign_id]
+
+
+def test_the_batch_summary_says_what_happened():
+    from callviewer.sync import SyncReport
+    from callviewer.ui.mainwindow import MainWindow
+
+    ok = SyncReport("a", "atlas", new=3, updated=1)
+    cancelled = [SyncReport(n, "atlas", state="cancelled") for n in ("b", "c")]
+    offline = SyncReport("d", "vatel", state="offline", error="cannot reach Vatel")
+    assert MainWindow.batch_summary([ok, *cancelled]) == \
+        "Synced 1 of 3 accounts: 3 new, 1 updated — b: sync cancelled; c: sync cancelled"
+    assert MainWindow.batch_summary(cancelled) == "Sync cancelled; what was fetched is kept"
+    assert MainWindow.batch_summary([offline, cancelled[0]]) == \
+        "None of the 2 accounts could be synced — d: offline; b: sync cancelled"

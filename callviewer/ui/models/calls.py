@@ -52,6 +52,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
+from callviewer.display import for_screen
 from callviewer.errors import CallviewerError
 from callviewer.store import CallQuery, CallRow, Store, Totals
 
@@ -804,24 +805,29 @@ class CallTableModel(QAbstractTableModel):
             return r.account
         if col == 2:
             return format_direction(r.direction)
+        # (provider text through for_screen: a number or a summary can't be shown reversed)
         if col == 3:
-            return r.customer_number or DASH
+            return for_screen(r.customer_number) or DASH
         if col == 4:
             return format_duration(r.duration_s)
         if col == 5:
-            return r.status or DASH
+            return for_screen(r.status) or DASH
         if col == 6:
-            return r.ended_reason or DASH
+            return for_screen(r.ended_reason) or DASH
         if col == 7:
             return format_cost(r.cost, r.currency)
         if col == 8:
             parts = [self._dir_name(v) for v in (r.agent_id, r.campaign_id) if v]
-            return " · ".join(parts) if parts else DASH
+            return for_screen(" · ".join(parts)) if parts else DASH
         if col == 9:
-            return r.summary or ""
+            return for_screen(r.summary)
         return None
 
     def _tooltip(self, r: CallRow, col: int) -> str | None:
+        tip = self._tooltip_text(r, col)
+        return for_screen(tip) if tip else None
+
+    def _tooltip_text(self, r: CallRow, col: int) -> str | None:
         if col == 0:
             if r.ts is None:
                 return None

@@ -37,6 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from callviewer.display import for_screen
 from callviewer.domain import PROVIDER_NAMES, Account, Directory, parse_iso
 from callviewer.store import CallQuery, Store
 
@@ -284,6 +285,8 @@ class SidebarModel(QStandardItemModel):
 
     @staticmethod
     def _set(item: QStandardItem, text: str, tooltip: str) -> None:
+        # (names come from providers: shown through for_screen, never reordered by them)
+        text, tooltip = for_screen(text), for_screen(tooltip)
         if item.text() != text:
             item.setText(text)
         if item.toolTip() != tooltip:
