@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -326,7 +327,9 @@ class TranscriptModel(QAbstractListModel):
     def flags(self, index):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        # (editable: double-click or F2 opens the turn's text read-only, to select any part of it)
+        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemNeverHasChildren | Qt.ItemFlag.ItemIsEditable)
 
     def data(self, index, role: int = _R.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._turns):
@@ -649,6 +652,35 @@ class TranscriptDelegate(QStyledItemDelegate):
                      math.ceil(m.pad_v + m.card_pad * 2 + m.line_h))
 
     # -- painting ------------------------------------------------------------------------------
+    # -- selecting part of a turn ---------------------------------------------------------------
+    # Rows are painted, not widgets, so their text can't be drag-selected. Double-click (or F2)
+    # puts a read-only text editor over the turn's text column: any part of the text, exactly as
+    # received (no for_screen), can be selected and copied there. Esc or a click elsewhere closes it.
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index) -> QWidget:
+        edit = QPlainTextEdit(parent)
+        edit.setObjectName("turnText")
+        edit.setReadOnly(True)
+        edit.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        edit.setFrameShape(QFrame.Shape.NoFrame)
+        edit.setFont(self._view.font())
+        edit.setAccessibleName("Turn text")
+        edit.setAccessibleDescription("Read-only: select any part and copy it; Esc closes")
+        edit.setPlainText(self._model.line_for(index.row(), text_only=True))
+        return edit
+
+    def setEditorData(self, editor: QWidget, index) -> None:
+        pass  # (set once, in createEditor: a model update must not reset a selection)
+
+    def setModelData(self, editor: QWidget, model, index) -> None:
+        pass  # read-only: nothing goes back into the transcript
+
+    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem, index) -> None:
+        rect: QRect = option.rect
+        _time_x, _stripe_x, content_x, content_w = self.metrics().columns(rect.left(),
+                                                                           self._row_width())
+        editor.setGeometry(QRect(content_x, rect.top(), content_w, max(rect.height(), 40)))
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         row = index.row()
         model = self._model
@@ -997,7 +1029,8 @@ class TranscriptView(QWidget):
         lv.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         lv.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         lv.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        lv.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lv.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                           | QAbstractItemView.EditTrigger.EditKeyPressed)  # see createEditor
         lv.setMouseTracking(False)
         lv.verticalScrollBar().setSingleStep(20)
         lv.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -1252,6 +1285,21 @@ class TranscriptView(QWidget):
             QGuiApplication.clipboard().setText(text)
         return text
 
+    def edit_turn_text(self, row: int) -> QPlainTextEdit | None:
+        """Opens the turn's text read-only over its row, to select any part of it (see
+        `TranscriptDelegate.createEditor`); returns the editor."""
+        idx = self._model.index(row, 0)
+        if not idx.isValid():
+            return None
+        self._list.setCurrentIndex(idx)
+        self._list.scrollTo(idx)
+        self._list.edit(idx)
+        editor = self._list.indexWidget(idx)
+        if isinstance(editor, QPlainTextEdit):
+            editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            return editor
+        return None
+
     def full_text(self) -> str:
         return "\n".join(self._model.line_for(r) for r in range(self._model.rowCount()))
 
@@ -1290,6 +1338,12 @@ class TranscriptView(QWidget):
         copy_text.setEnabled(has)
         menu.addAction(copy)
         menu.addAction(copy_text)
+        if row >= 0:
+            select = QAction("Select text in this turn…", menu)
+            select.setShortcut(QKeySequence(Qt.Key.Key_F2))
+            select.setToolTip("Opens the turn's text to select any part of it (also a double-click)")
+            select.triggered.connect(lambda: self.edit_turn_text(row))
+            menu.addAction(select)
         menu.addSeparator()
         if row >= 0 and self._model.is_collapsible(row):
             label = "Collapse" if self._model.is_expanded(row) else "Expand"

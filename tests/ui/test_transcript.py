@@ -565,3 +565,42 @@ def test_the_symbols_painted_are_in_the_ui_font(view):
         pytest.skip("DejaVu Sans is not installed")
     fm = QFontMetrics(QFont("DejaVu Sans"))
     assert [c for c in marks if not fm.inFontUcs4(ord(c))] == []
+
+
+def test_part_of_a_turn_can_be_selected_and_copied(view, qtbot):
+    """Rows are painted, so a double-click (or F2) opens the turn's text read-only over it:
+    any part of it can be selected and copied, exactly as received; Esc closes it."""
+    from PySide6.QtGui import QTextCursor
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    view.set_turns([Turn("agent", "Your booking code is QX-4417, see you then.", start_s=1.0),
+                    Turn("customer", BIDI, start_s=3.0)])
+    model, lv = view.model(), view.list_view()
+    rect = lv.visualRect(model.index(0, 0))
+    # (as a real double-click arrives: a press first, then the double-click)
+    qtbot.mousePress(lv.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(lv.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    editor = lv.indexWidget(model.index(0, 0))
+    assert isinstance(editor, QPlainTextEdit) and editor.isVisible() and editor.isReadOnly()
+    assert editor.toPlainText() == "Your booking code is QX-4417, see you then."
+    assert editor.accessibleName() == "Turn text"
+    cursor = editor.textCursor()
+    cursor.setPosition(21)
+    cursor.setPosition(28, QTextCursor.MoveMode.KeepAnchor)
+    editor.setTextCursor(cursor)
+    editor.copy()
+    assert QGuiApplication.clipboard().text() == "QX-4417"
+    # the model is never written to
+    assert model.index(0, 0).data() == "Your booking code is QX-4417, see you then."
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: lv.indexWidget(model.index(0, 0)) is None)
+    # F2 (and the context menu) open it too; the text is the one received, controls and all
+    lv.setFocus()
+    lv.setCurrentIndex(model.index(1, 0))
+    qtbot.keyClick(lv, Qt.Key.Key_F2)
+    editor = lv.indexWidget(model.index(1, 0))
+    assert isinstance(editor, QPlainTextEdit) and editor.toPlainText() == BIDI
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert isinstance(view.edit_turn_text(0), QPlainTextEdit)
+    menu = view.build_context_menu(0)
+    assert "Select text in this turn…" in [a.text() for a in menu.actions()]
