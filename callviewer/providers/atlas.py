@@ -26,20 +26,37 @@ HISTORY_FLOOR = datetime(2015, 1, 1, tzinfo=timezone.utc)
 FIRST_WINDOW = timedelta(days=7)
 MAX_WINDOW = timedelta(days=365)
 MIN_WINDOW = timedelta(minutes=1)
-#: Whether Atlas caps how many entries one `GET /call` answers is not documented. A window is
-#: split in halves (and asked for again) when its count looks like a cap: a round number of at
-#: least `ROUND_CAP_MIN` (servers cap at 20, 50, 100, 1000...), the same count as the fullest
-#: window so far, or `SUSPECT_CAP` or more.
+#: Below this many entries an answer is not suspected of being cut short by a cap.
 ROUND_CAP_MIN = 10
-SUSPECT_CAP = 1000
 
 
-def looks_capped(count: int, fullest: int) -> bool:
-    """Whether a window of `count` entries may have been cut short by a server-side cap, after
-    windows of at most `fullest` entries."""
-    if count >= SUSPECT_CAP:
-        return True
-    return count >= ROUND_CAP_MIN and (count % 10 == 0 or count % 25 == 0 or count == fullest)
+class CapWatch:
+    """What one walk of the Atlas list has learnt about a cap on its answers.
+
+    Atlas documents neither paging nor a cap on how many entries one `GET /call` answers, and a
+    capped answer looks like any other. What an answer does prove: the cap, if there is one, is
+    at least as large as the longest answer seen. So an answer shorter than one already seen is
+    whole; one at least as long as any seen (of `ROUND_CAP_MIN` entries or more) may be cut short,
+    and its window is checked by asking for its two halves: if they hold an entry the window did
+    not, the window was cut short, and that count is the cap (every answer that long is then
+    split, down to `MIN_WINDOW`).
+    """
+
+    def __init__(self) -> None:
+        self.cap: int | None = None
+        self.longest = 0  # the longest answer known to be whole
+        self.ignores_dates = False  # the server answers the same whatever window is asked
+
+    def suspect(self, count: int) -> bool:
+        if self.cap is not None:
+            return count >= self.cap
+        return count >= max(ROUND_CAP_MIN, self.longest)
+
+    def whole(self, count: int) -> None:
+        self.longest = max(self.longest, count)
+
+    def cut_short(self, count: int) -> None:
+        self.cap = count if self.cap is None else min(self.cap, count)
 
 
 class AtlasAdapter:
@@ -67,27 +84,65 @@ class AtlasAdapter:
         floor = (since - timedelta(seconds=1)) if since else HISTORY_FLOOR
         span = FIRST_WINDOW
         previous: set[str] | None = None
-        fullest = 0  # the most entries a window kept so far answered
+        watch = CapWatch()
         while end > floor:
             start = max(floor, end - span)
-            data = await self.client.get_json(
-                "/call", {"startDate": iso_z(start), "endDate": iso_z(end)})
-            items = page_items(data)
-            ids = {i for i in (self.item_id(x) for x in items) if i}
+            items = await self._list(start, end)
+            ids = self._ids(items)
             if previous is not None and ids and ids == previous:
                 return  # the server ignores the date filter: it has given us everything already
-            if looks_capped(len(items), fullest):
-                if end - start > MIN_WINDOW:
-                    span = (end - start) / 2  # the newer half first; the older one follows
-                    continue
-                log.warning("Atlas listed %d calls between %s and %s: some may be left out (the "
-                            "server seems to cap its answers)", len(items), iso_z(start), iso_z(end))
-            yield ListPage(items)
+            async for part in self._whole(start, end, items, ids, watch):
+                yield ListPage(part)
+            if watch.ignores_dates:
+                return
             previous = ids
-            fullest = max(fullest, len(items))
             end = start
-            if len(items) < ROUND_CAP_MIN:
+            if watch.cap is not None and len(items) >= watch.cap:
+                span = max(MIN_WINDOW, span / 2)  # a cut-short answer: narrower windows
+            elif len(items) < ROUND_CAP_MIN:
                 span = min(span * 2, MAX_WINDOW)  # a quiet stretch: wider windows
+
+    async def _list(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        return page_items(await self.client.get_json(
+            "/call", {"startDate": iso_z(start), "endDate": iso_z(end)}))
+
+    def _ids(self, items: list[dict[str, Any]]) -> set[str]:
+        return {i for i in (self.item_id(x) for x in items) if i}
+
+    async def _whole(self, start: datetime, end: datetime, items: list[dict[str, Any]],
+                     ids: set[str], watch: CapWatch) -> AsyncIterator[list[dict[str, Any]]]:
+        """The entries of the window [start, end): `items`, as answered for it, unless they may
+        have been cut short by a cap (see `CapWatch`); then the entries of its two halves."""
+        if not watch.suspect(len(items)):
+            watch.whole(len(items))
+            if items:
+                yield items
+            return
+        if end - start <= MIN_WINDOW:
+            log.warning("Atlas listed %d calls between %s and %s: some may be left out (the "
+                        "server seems to cap its answers)", len(items), iso_z(start), iso_z(end))
+            yield items
+            return
+        mid = start + (end - start) / 2
+        newer = await self._list(mid, end)
+        older = await self._list(start, mid)
+        newer_ids, older_ids = self._ids(newer), self._ids(older)
+        if ids and newer_ids == ids and older_ids == ids:
+            watch.ignores_dates = True  # (every window answers the same: this is all of it)
+            yield items
+            return
+        if not (newer_ids | older_ids) <= ids:
+            watch.cut_short(len(items))  # the halves hold entries the window did not
+        elif len(newer) < len(items) and len(older) < len(items):
+            watch.whole(len(items))  # the halves share out its entries: it was whole
+            yield items
+            return
+        # Cut short; or every entry is in one half, which tells nothing yet (that half may be
+        # cut short the same way): the halves are looked at the same way.
+        async for part in self._whole(mid, end, newer, newer_ids, watch):
+            yield part
+        async for part in self._whole(start, mid, older, older_ids, watch):
+            yield part
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
         return (await self.get_call_body(call_id))[0]

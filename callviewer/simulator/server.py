@@ -177,8 +177,9 @@ class Simulator:
             self.keys[p] = frozenset([k] if isinstance(k, str) else k)
         self.bank = voices or default_bank()
         self.faults = Faults()
-        #: The most entries one Atlas `GET /call` answers, newest first (a server-side cap, which
-        #: Atlas's docs neither confirm nor rule out); None answers every match.
+        #: The most entries one Atlas `GET /call` answers (a server-side cap, which Atlas's docs
+        #: neither confirm nor rule out): which of the matches is not tied to their times (the
+        #: first by id), shown newest first. None answers every match.
         self.atlas_list_cap: int | None = None
         self.request_log: list[tuple[str | None, str, str, int]] = []
         #: (provider, path) of every request to the public recording host that carried an API key
@@ -797,8 +798,9 @@ class Simulator:
                         continue
                 out.append(r)
             recs = out
-        if self.atlas_list_cap is not None:
-            recs = recs[:self.atlas_list_cap]
+        if self.atlas_list_cap is not None and len(recs) > self.atlas_list_cap:
+            kept = set(sorted(r.spec.id for r in recs)[:self.atlas_list_cap])
+            recs = [r for r in recs if r.spec.id in kept]
         body = b'{"value":[' + b",".join(self._entry_body(st, r) for r in recs) + b"]}"
         return Resp(200, body)
 

@@ -282,18 +282,26 @@ def test_a_detail_body_that_only_the_worker_finds_broken(profile):
         core.close()
 
 
-def test_atlas_windows_that_look_capped_are_split(core):
-    from callviewer.providers.atlas import looks_capped
+def test_what_a_walk_learns_of_a_cap():
+    from callviewer.providers.atlas import CapWatch
+
+    w = CapWatch()
+    assert not w.suspect(9) and w.suspect(10) and w.suspect(37)  # nothing seen yet
+    w.whole(45)  # an answer of 45 was whole: any cap is at least 45
+    assert not w.suspect(44) and w.suspect(45) and w.suspect(60)
+    w.cut_short(37)
+    assert w.cap == 37 and w.suspect(37) and not w.suspect(36)
+
+
+@pytest.mark.parametrize("cap", [20, 37])
+def test_an_atlas_that_caps_its_list_answers_loses_no_call(core, cap):
+    """An Atlas that answers at most `cap` entries per `GET /call`, not the newest ones (~35
+    calls a week here): every call arrives, a second sync finds nothing new, and calls that
+    arrive later (more in a few hours than one answer holds) arrive too."""
     from callviewer.simulator.server import Simulator
 
-    assert looks_capped(20, 0) and looks_capped(50, 7) and looks_capped(1500, 0)
-    assert looks_capped(17, 17)  # the same count as the fullest window so far
-    assert not looks_capped(17, 19) and not looks_capped(5, 5) and not looks_capped(0, 0)
-
-    # An Atlas that answers at most 20 entries per `GET /call` (~35 calls a week here):
-    # every call still arrives, and a second sync finds nothing new.
     sim = Simulator(calls_per_provider=300, seed=5).start()
-    sim.atlas_list_cap = 20
+    sim.atlas_list_cap = cap
     try:
         async def go():
             acc = await _add(core, sim, "atlas")
@@ -302,6 +310,10 @@ def test_atlas_windows_that_look_capped_are_split(core):
             assert set(_stored_ids(core, acc)) == set(sim.call_ids("atlas"))
             second = await core.sync(acc)
             assert (second.state, second.new) == ("ok", 0)
+            sim.add_calls("atlas", 60)
+            third = await core.sync(acc)
+            assert third.state == "ok" and third.new == 60
+            assert set(_stored_ids(core, acc)) == set(sim.call_ids("atlas"))
 
         asyncio.run(go())
     finally:
