@@ -71,6 +71,11 @@ def remember_secret(value: str) -> None:
     _FILTER.secrets.add(value)
 
 
+def without_secrets(text: str) -> str:
+    """`text` (a provider's own words, say) with credentials and the keys in use removed."""
+    return redact(text, tuple(_FILTER.secrets))
+
+
 class RotatingFile(logging.FileHandler):
     """`logging.handlers.RotatingFileHandler`'s rotation by size (callviewer.log, .1 ... .N),
     without importing logging.handlers (socket, pickle, queue: ~8 ms of the window's start)."""

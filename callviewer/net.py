@@ -28,6 +28,7 @@ import httpx
 from callviewer.errors import (
     BadPayload,
     Cancelled,
+    CutShort,
     KeyRejected,
     NotFound,
     Offline,
@@ -35,6 +36,7 @@ from callviewer.errors import (
     RateLimited,
     RecordingError,
 )
+from callviewer.logs import without_secrets
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ def _short_body(resp: httpx.Response) -> str:
     if not msg:
         return ""
     msg = " ".join(msg.split())
-    return msg[:200]
+    return without_secrets(msg[:200])  # (a provider may echo the key it refused)
 
 
 def _size(n: int) -> str:
@@ -230,7 +232,11 @@ class ApiClient:
                 if not transient:  # (no use trying again, nor calling it offline)
                     raise ProviderError(f"cannot connect to {self._label} at "
                                         f"{urlsplit(url).netloc}: {why}") from None
-                last = Offline(f"cannot reach {self._label} at {urlsplit(url).netloc} ({why})")
+                if isinstance(e, httpx.ConnectError):
+                    last = Offline(f"cannot reach {self._label} at {urlsplit(url).netloc} ({why})")
+                else:  # connected, then the answer broke off
+                    last = CutShort(f"cannot read {self._label}'s answer at {self._where(url)} "
+                                    f"({why} mid-answer)")
             except asyncio.CancelledError:
                 raise
             else:

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from callviewer.domain import Call, Directory
-from callviewer.errors import BadPayload, NotFound
+from callviewer.errors import BadPayload, KeyRejected, NotFound, ProviderError
+from callviewer.logs import without_secrets
 from callviewer.providers.base import ListPage, RecordingSource
 from callviewer.providers.common import first_str, parse_time, path_id, unwrap, walk_pages
 from callviewer.secrets import Secret
@@ -117,8 +118,32 @@ class CallabAdapter:
         return normalize(raw)
 
 
+#: Words of a Callab error message that say the key was refused.
+_KEY_WORDS = ("api key", "apikey", "api-key", "token", "unauthori", "forbidden", "credential",
+              "authenticat")
+
+
+def envelope_error(data: Any) -> None:
+    """Raises what a `{"status": "error", "message": ...}` envelope says (PROVIDERS.md: the
+    status is "ok"/"success" or "error"; Callab may send it with HTTP 200): a refused key as
+    `KeyRejected`, "not found" as `NotFound`, anything else as `ProviderError`."""
+    if not isinstance(data, Mapping):
+        return
+    status = data.get("status")
+    if not isinstance(status, str) or status.strip().lower() not in ("error", "fail", "failed", "failure"):
+        return
+    message = without_secrets(" ".join(str(data.get("message") or "").split())[:200])
+    low = message.lower()
+    if any(w in low for w in _KEY_WORDS):
+        raise KeyRejected("Callab rejected the API key" + (f" ({message})" if message else ""))
+    if "not found" in low:
+        raise NotFound(f"Callab: {message}", status=404)
+    raise ProviderError(f"Callab answered with an error: {message or 'no message'}")
+
+
 def page_items(data: Any) -> list[dict[str, Any]]:
     """The calls of a `GET /calls/query` answer (`{status, message, data: [...]}`)."""
+    envelope_error(data)
     data = unwrap(data)
     if data is None:
         return []
@@ -129,6 +154,7 @@ def page_items(data: Any) -> list[dict[str, Any]]:
 
 def detail_object(data: Any, call_id: str = "?") -> dict[str, Any]:
     """The call of a `GET /calls/{id}` answer, out of its envelope."""
+    envelope_error(data)
     data = unwrap(data)
     if data is None:
         raise NotFound(f"Callab has no call {call_id}", status=404)
