@@ -7,6 +7,7 @@ Keyring calls block (D-Bus); the window runs them through `asyncio.to_thread`.
 
 from __future__ import annotations
 
+import threading
 from typing import Protocol
 
 from callviewer.errors import KeyringUnavailable, MissingKey
@@ -138,7 +139,6 @@ def describe_keyring(timeout: float = 5.0) -> str:
     """The keyring backend API keys go to, e.g. "keyring.backends.SecretService.Keyring", or
     "none usable: <reason>". Never raises, and gives up after `timeout` seconds (a keyring
     daemon that does not answer on D-Bus)."""
-    import threading
 
     result: list[str] = []
 
@@ -154,8 +154,18 @@ def describe_keyring(timeout: float = 5.0) -> str:
     return result[0] if result else f"none usable: the keyring did not answer within {timeout:g} s"
 
 
+#: One keyring call at a time in this process: syncs read their accounts' keys on threads, and
+#: concurrent Secret Service calls were seen (once in four nine-account syncs) to fail with
+#: secretstorage's ItemNotFoundException for an item that was there.
+_KEYRING_LOCK = threading.Lock()
+
+
 class OsKeyStore:
-    """Keys in the OS keyring, under service "callviewer", one entry per profile and account."""
+    """Keys in the OS keyring, under service "callviewer", one entry per profile and account.
+
+    A backend error that is not one of keyring's own (secretstorage's, D-Bus's) is tried once
+    more, then reported like keyring's, as `KeyringUnavailable`: never an internal error.
+    """
 
     def __init__(self, profile_id: str) -> None:
         self._profile_id = profile_id
@@ -174,32 +184,47 @@ class OsKeyStore:
         """The backend in use, or "none usable: <reason>" (blocks: call it off the UI thread)."""
         return describe_keyring()
 
+    def _call(self, what: str, fn, *args):
+        """`fn(*args)` on the backend, serialized, with one more try on a backend's own error."""
+        import keyring.errors
+
+        for attempt in (1, 2):
+            try:
+                with _KEYRING_LOCK:
+                    return fn(*args)
+            except keyring.errors.PasswordDeleteError:
+                raise
+            except keyring.errors.KeyringError as e:
+                raise KeyringUnavailable(f"the OS keyring refused to {what}: {type(e).__name__}") from None
+            except Exception as e:  # (secretstorage's, jeepney's: the Secret Service itself)
+                if attempt == 2:
+                    raise KeyringUnavailable(f"the OS keyring failed to {what}: {type(e).__name__}") from None
+                import time
+
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
+
     def get(self, account: str) -> Secret:
-        backend, errors = self._keyring()
-        try:
-            value = backend.get_password(SERVICE, _entry(self._profile_id, account))
-        except errors.KeyringError as e:
-            raise KeyringUnavailable(f"the OS keyring refused to read the key: {type(e).__name__}") from None
+        backend, _errors = self._keyring()
+        value = self._call("read the key", backend.get_password, SERVICE,
+                           _entry(self._profile_id, account))
         if not value:
             raise MissingKey(f"no API key for account {account!r} in the OS keyring; add it again with "
                              f"`callviewer accounts add {account} --provider ...`")
         return Secret(value)
 
     def set(self, account: str, key: Secret) -> None:
-        backend, errors = self._keyring()
-        try:
-            backend.set_password(SERVICE, _entry(self._profile_id, account), key.reveal())
-        except errors.KeyringError as e:
-            raise KeyringUnavailable(f"the OS keyring refused to store the key: {type(e).__name__}") from None
+        backend, _errors = self._keyring()
+        self._call("store the key", backend.set_password, SERVICE, _entry(self._profile_id, account),
+                   key.reveal())
 
     def delete(self, account: str) -> None:
         backend, errors = self._keyring()
         try:
-            backend.delete_password(SERVICE, _entry(self._profile_id, account))
+            self._call("delete the key", backend.delete_password, SERVICE,
+                       _entry(self._profile_id, account))
         except errors.PasswordDeleteError:
             pass  # already gone
-        except errors.KeyringError as e:
-            raise KeyringUnavailable(f"the OS keyring refused to delete the key: {type(e).__name__}") from None
 
 
 class MemoryKeyStore:

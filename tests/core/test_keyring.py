@@ -125,3 +125,48 @@ def test_keyrings_alt_beside_the_secret_service_is_left_alone(monkeypatch):
     store.delete("prod")
     assert describe_keyring() == ("keyring.backends.SecretService.Keyring "
                                   "(not used: keyrings.alt.file.PlaintextKeyring)")
+
+
+@needs_secret_service
+def test_many_threads_read_keys_at_once():
+    """Syncs read their accounts' keys on threads at once (seen once: ItemNotFoundException
+    from secretstorage in a nine-account sync): every read gets its key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = OsKeyStore(uuid.uuid4().hex)
+    names = [f"acc-{i}" for i in range(9)]
+    for n in names:
+        store.set(n, Secret(f"sk-{n}"))
+    try:
+        with ThreadPoolExecutor(9) as pool:
+            for _round in range(5):
+                got = list(pool.map(lambda n: store.get(n).reveal(), names))
+                assert got == [f"sk-{n}" for n in names]
+    finally:
+        for n in names:
+            store.delete(n)
+
+
+def test_a_backend_error_that_is_not_keyrings_is_tried_again_then_reported(monkeypatch):
+    class ItemNotFoundException(Exception):  # (as secretstorage raises it)
+        pass
+
+    class Flaky:
+        calls = 0
+
+        def get_password(self, service, username):
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise ItemNotFoundException("Item does not exist!")
+            return "sk-after-retry"
+
+    class Broken:
+        def get_password(self, service, username):
+            raise ItemNotFoundException("Item does not exist!")
+
+    store = OsKeyStore("p")
+    monkeypatch.setattr(store, "_keyring", lambda: (Flaky(), None))
+    assert store.get("prod").reveal() == "sk-after-retry" and Flaky.calls == 2
+    monkeypatch.setattr(store, "_keyring", lambda: (Broken(), None))
+    with pytest.raises(KeyringUnavailable, match="failed to read the key: ItemNotFoundException"):
+        store.get("prod")
