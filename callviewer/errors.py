@@ -52,6 +52,11 @@ class Offline(ProviderError):
     state = "offline"
 
 
+class CutShort(Offline):
+    """The connection broke during the provider's answer, each time it was asked for. A sync
+    counts it against that one call when the list is being read fine (the network is up)."""
+
+
 class BadPayload(ProviderError):
     """A response body that is not the JSON the API documents."""
 
@@ -62,6 +67,13 @@ class NormalizeError(CallviewerError):
     def __init__(self, call_id: str | None, message: str) -> None:
         super().__init__(f"call {call_id or '?'}: {message}")
         self.call_id = call_id
+
+
+class MissingCallId(NormalizeError):
+    """A payload without the call's id (a sync that listed the call knows it: see writer.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(None, "no call id")
 
 
 class RecordingError(CallviewerError):

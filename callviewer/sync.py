@@ -33,7 +33,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from callviewer.domain import Account
-from callviewer.errors import CallviewerError, KeyRejected, NotFound, Offline
+from callviewer.errors import CallviewerError, CutShort, KeyRejected, NotFound, Offline
 from callviewer.normalize import NORMALIZER_VERSION
 from callviewer.providers.base import ProviderAdapter
 from callviewer.store import Store
@@ -235,6 +235,10 @@ class _Run:
                     _, body = await self.adapter.get_call_body(call_id, parse=False)
                 except NotFound:
                     self.report.failed.append((call_id, "listed, but the provider has no such call (404)"))
+                    self.progress.done += 1
+                    continue
+                except CutShort as e:  # this call's answer breaks off each time: not the network
+                    self.report.failed.append((call_id, str(e)))
                     self.progress.done += 1
                     continue
                 except (KeyRejected, Offline):

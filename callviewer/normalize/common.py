@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from callviewer.domain import Speaker, Turn, TurnKind
-from callviewer.errors import NormalizeError
+from callviewer.errors import MissingCallId, NormalizeError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: Epoch numbers at or above this are milliseconds (1e11 s is the year 5138; 1e11 ms is 1973).
@@ -87,7 +87,7 @@ def require_id(obj: Any, *names: str) -> str:
     value = pick(obj, *names)
     call_id = None if isinstance(value, bool) else to_str(value)
     if call_id is None:
-        raise NormalizeError(None, "no call id")
+        raise MissingCallId()
     return call_id
 
 

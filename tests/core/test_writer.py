@@ -103,3 +103,25 @@ def test_the_worker_side_imports_no_http_client():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_detail_without_its_own_id_takes_the_id_it_was_listed_under(tmp_path):
+    """An Atlas list entry names its call by `rowKey`; a detail that leaves `id` out is still
+    that call (stored as received: the id is not written into the raw JSON)."""
+    path = tmp_path / "c.db"
+    with Store(path) as store:
+        account = store.add_account("acc", "atlas", "https://x")
+    body = json.dumps({"status": "ended", "startedAt": "2024-05-01T10:00:00Z",
+                       "cost": 0.2}).encode("utf-8")
+    job = WriteJob(str(path), account.id, "acc", "atlas")
+    job.details.append(body)
+    job.items.append(("row-key-1", -1, 0, None))
+    try:
+        result = write_job(job)
+    finally:
+        close_stores()
+    assert (result.new, result.failed) == (1, [])
+    with Store(path) as store:
+        call = store.get_call("row-key-1", "acc")
+        assert call.provider_call_id == "row-key-1" and call.status == "ended" and call.cost == 0.2
+    assert _stored_raw(path, account.id, "row-key-1")[0] == body

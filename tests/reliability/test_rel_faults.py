@@ -397,6 +397,23 @@ def test_a_key_rejected_on_a_later_page_keeps_the_pages_before(tmp_path, sim250,
 
 # -- one call missing ---------------------------------------------------------------------------
 
+def test_one_call_whose_answer_always_breaks_off_fails_alone(tmp_path, sim250):
+    """The connection breaks off in the middle of one Atlas call's detail, every time: that call
+    is reported by id (its own failure, not "offline": the list and the other calls are read
+    fine), the rest is stored, and the account is not marked offline."""
+    victim = sim250.call_ids("atlas")[7]
+    faults = [("reset", {"path": rf"^/call/{victim}$", "times": None})]
+    core, acc, report = sync_with(tmp_path, sim250, "atlas", faults)
+    try:
+        assert report.state == "partial", report.error
+        (missing, why), = report.failed
+        assert missing == victim and "connection broken mid-answer" in why
+        assert len(stored(core, acc)) == 249 and victim not in stored(core, acc)
+        assert core.store.get_account(acc.name).last_sync_state == "partial"
+    finally:
+        core.close()
+
+
 def test_a_404_for_one_call_is_reported_and_fetched_next_time(tmp_path, sim250):
     faults = [("404", {"path": DETAIL["atlas"], "times": 1})]
     core, acc, report = sync_with(tmp_path, sim250, "atlas", faults)
