@@ -72,28 +72,25 @@ def assert_everything_fits(dialog: AccountDialog) -> None:
             assert label.height() >= label.sizeHint().height(), label.text()
 
 
-@pytest.fixture
-def dialog(qtbot, core):
-    d = AccountDialog(core)
+def _shown(qtbot, d: AccountDialog):
     qtbot.addWidget(d)
     d.show()
     qtbot.waitExposed(d)
     settle()
     yield d
     d.reject()
+
+
+@pytest.fixture
+def dialog(qtbot, core):
+    yield from _shown(qtbot, AccountDialog(core))
 
 
 @pytest.fixture
 def edit_dialog(qtbot, core):
     core.store.add_account("Prod", "vatel", "https://calls.example.test/v1")
     core.keys.set("Prod", Secret("old-key"))
-    d = AccountDialog(core, account=core.store.get_account("Prod"))
-    qtbot.addWidget(d)
-    d.show()
-    qtbot.waitExposed(d)
-    settle()
-    yield d
-    d.reject()
+    yield from _shown(qtbot, AccountDialog(core, account=core.store.get_account("Prod")))
 
 
 # -- size ------------------------------------------------------------------------------------
