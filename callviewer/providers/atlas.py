@@ -8,6 +8,7 @@ Field names are read case-insensitively: Atlas mixes PascalCase and camelCase.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta, timezone
@@ -45,7 +46,6 @@ class CapWatch:
     def __init__(self) -> None:
         self.cap: int | None = None
         self.longest = 0  # the longest answer known to be whole
-        self.ignores_dates = False  # the server answers the same whatever window is asked
 
     def suspect(self, count: int) -> bool:
         if self.cap is not None:
@@ -89,17 +89,17 @@ class AtlasAdapter:
             start = max(floor, end - span)
             items = await self._list(start, end)
             ids = self._ids(items)
-            if previous is not None and ids and ids == previous:
+            # (entries without ids can't be synced: compared by their text, and counted as none)
+            same = ids or {json.dumps(x, sort_keys=True, default=str) for x in items}
+            if previous is not None and same and same == previous:
                 return  # the server ignores the date filter: it has given us everything already
             async for part in self._whole(start, end, items, ids, watch):
                 yield ListPage(part)
-            if watch.ignores_dates:
-                return
-            previous = ids
+            previous = same
             end = start
             if watch.cap is not None and len(items) >= watch.cap:
                 span = max(MIN_WINDOW, span / 2)  # a cut-short answer: narrower windows
-            elif len(items) < ROUND_CAP_MIN:
+            elif len(ids) < ROUND_CAP_MIN:
                 span = min(span * 2, MAX_WINDOW)  # a quiet stretch: wider windows
 
     async def _list(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -113,7 +113,7 @@ class AtlasAdapter:
                      ids: set[str], watch: CapWatch) -> AsyncIterator[list[dict[str, Any]]]:
         """The entries of the window [start, end): `items`, as answered for it, unless they may
         have been cut short by a cap (see `CapWatch`); then the entries of its two halves."""
-        if not watch.suspect(len(items)):
+        if not watch.suspect(len(items)) or not ids:  # (entries without ids: nothing to compare)
             watch.whole(len(items))
             if items:
                 yield items
@@ -127,9 +127,14 @@ class AtlasAdapter:
         newer = await self._list(mid, end)
         older = await self._list(start, mid)
         newer_ids, older_ids = self._ids(newer), self._ids(older)
-        if ids and newer_ids == ids and older_ids == ids:
-            watch.ignores_dates = True  # (every window answers the same: this is all of it)
-            yield items
+        if newer_ids & older_ids:
+            # A server that honours both dates answers the two halves apart; this one does not
+            # (it ignores one date or both), so its answers say nothing about a cap: all it gave
+            # is kept (the sync drops repeats), and the walk's own check ends a walk that only
+            # ever gets the same answer.
+            for part in (items, newer, older):
+                if part:
+                    yield part
             return
         if not (newer_ids | older_ids) <= ids:
             watch.cut_short(len(items))  # the halves hold entries the window did not
