@@ -95,8 +95,8 @@ def close_stores() -> None:
 
 def write_job(job: WriteJob) -> BatchResult:
     """Runs in the worker: everything between a response body and a stored row."""
-    from callviewer.errors import CallviewerError, MissingCallId, NormalizeError
-    from callviewer.normalize import NORMALIZER_VERSION, normalize
+    from callviewer.errors import CallviewerError, NormalizeError
+    from callviewer.normalize import NORMALIZER_VERSION, normalize_listed
     from callviewer.providers import adapter_class, page_parser
     from callviewer.store import CallRecord, RawJson
     from callviewer.store.calls import encode_record
@@ -159,12 +159,7 @@ def write_job(job: WriteJob) -> BatchResult:
         call = None
         error = None
         try:
-            try:
-                call = normalize(job.provider, raw)
-            except MissingCallId:
-                # the detail left its own id out (Atlas's list names a call by `rowKey` only):
-                # the id it was listed and asked for under is the call's id
-                call = normalize(job.provider, _with_id(raw, call_id))
+            call = normalize_listed(job.provider, raw, call_id)
         except NormalizeError as e:
             error = str(e)
         except Exception as e:  # a normalizer bug must not stop the sync either
@@ -200,23 +195,14 @@ def write_job(job: WriteJob) -> BatchResult:
     return out
 
 
-def _with_id(raw: Any, call_id: str) -> Any:
-    """A copy of the payload `raw` with `call_id` as its id (inside Callab's `data` envelope)."""
-    if not isinstance(raw, dict):
-        return raw
-    data = raw.get("data")
-    if isinstance(data, dict) and ("status" in raw or "message" in raw):
-        return {**raw, "data": {**data, "id": call_id}}
-    return {**raw, "id": call_id}
-
-
 def rederive_job(db_path: str, account_id: int, provider: str) -> tuple[int, int]:
     """Runs in the worker: re-normalizes, from their stored raw JSON, the account's calls that an
     older normalizer derived (see NORMALIZER_VERSION). Returns (re-derived, still unreadable)."""
-    from callviewer.normalize import NORMALIZER_VERSION, normalize
+    from callviewer.normalize import NORMALIZER_VERSION, normalize_listed
 
-    result = _store_for(db_path).rederive(lambda raw: normalize(provider, raw), NORMALIZER_VERSION,
-                                          account_id=account_id)
+    result = _store_for(db_path).rederive(
+        lambda raw, call_id: normalize_listed(provider, raw, call_id), NORMALIZER_VERSION,
+        account_id=account_id)
     return result.updated, result.failed
 
 

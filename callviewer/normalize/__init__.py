@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from callviewer.domain import Call
+from callviewer.errors import MissingCallId
 from callviewer.normalize import atlas, callab, vatel
 
 #: Bumped whenever the output for the same raw JSON changes, so stored calls can be re-derived.
@@ -25,3 +26,23 @@ def normalize(provider: str, raw: Any) -> Call:
     except KeyError:
         raise ValueError(f"unknown provider {provider!r}") from None
     return normalizer(raw)
+
+
+def normalize_listed(provider: str, raw: Any, call_id: str) -> Call:
+    """`normalize`, for a payload the provider gave for the call `call_id` (listed, fetched or
+    stored under that id): one that leaves its own id out (an Atlas list names a call by
+    `rowKey` only) is that call."""
+    try:
+        return normalize(provider, raw)
+    except MissingCallId:
+        return normalize(provider, with_call_id(raw, call_id))
+
+
+def with_call_id(raw: Any, call_id: str) -> Any:
+    """A copy of the payload `raw` with `call_id` as its id (inside Callab's `data` envelope)."""
+    if not isinstance(raw, dict):
+        return raw
+    data = raw.get("data")
+    if isinstance(data, dict) and ("status" in raw or "message" in raw):
+        return {**raw, "data": {**data, "id": call_id}}
+    return {**raw, "id": call_id}

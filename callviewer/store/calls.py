@@ -467,13 +467,14 @@ class CallsMixin(AccountsMixin):
             (account_id, version)).fetchone() is not None
 
     def rederive(
-        self, normalize_fn: Callable[[Any], Call], version: int, *,
+        self, normalize_fn: Callable[[Any, str], Call], version: int, *,
         provider: str | None = None, account_id: int | None = None,
     ) -> RederiveResult:
         """Re-normalizes stored raw JSON of calls whose normalizer_version is below `version`.
 
-        `normalize_fn(raw) -> Call` raises on a payload it cannot read; that call then keeps its
-        raw JSON with the error (hidden from listings) until a later version succeeds.
+        `normalize_fn(raw, provider_call_id) -> Call` (the id the call is stored under: a payload
+        may leave its own out) raises on a payload it cannot read; that call then keeps its raw
+        JSON with the error (hidden from listings) until a later version succeeds.
         """
         result = RederiveResult()
         batch: list[tuple[int, str, Any]] = []
@@ -484,7 +485,7 @@ class CallsMixin(AccountsMixin):
             with self.write() as conn:
                 for rowid, pcid, raw in batch:
                     try:
-                        call = normalize_fn(raw)
+                        call = normalize_fn(raw, pcid)
                         if not isinstance(call, Call):
                             raise TypeError(f"normalizer returned {type(call).__name__}")
                     except Exception as err:  # any failure is recorded, never fatal

@@ -125,3 +125,27 @@ def test_a_detail_without_its_own_id_takes_the_id_it_was_listed_under(tmp_path):
         call = store.get_call("row-key-1", "acc")
         assert call.provider_call_id == "row-key-1" and call.status == "ended" and call.cost == 0.2
     assert _stored_raw(path, account.id, "row-key-1")[0] == body
+
+
+def test_re_deriving_a_detail_without_its_own_id_keeps_the_call(tmp_path):
+    """The same payload, derived again by a newer normalizer: the call stays listed."""
+    from callviewer.normalize import NORMALIZER_VERSION
+    from callviewer.writer import rederive_job
+
+    path = tmp_path / "c.db"
+    with Store(path) as store:
+        account = store.add_account("acc", "atlas", "https://x")
+    job = WriteJob(str(path), account.id, "acc", "atlas")
+    job.details.append(json.dumps({"status": "ended", "cost": 0.2}).encode("utf-8"))
+    job.items.append(("row-key-1", -1, 0, None))
+    try:
+        assert write_job(job).new == 1
+        with Store(path) as store:  # as an older normalizer stored it
+            with store.write() as conn:
+                conn.execute("UPDATE calls SET normalizer_version = ?", (NORMALIZER_VERSION - 1,))
+        assert rederive_job(str(path), account.id, "atlas") == (1, 0)
+    finally:
+        close_stores()
+    with Store(path) as store:
+        assert store.normalize_errors(account.id) == []
+        assert store.get_call("row-key-1", "acc").cost == 0.2

@@ -214,7 +214,7 @@ def test_rederive(store, account):
         for i, r in enumerate(raws)
     ])
 
-    def normalize(raw):
+    def normalize(raw, _call_id):
         if "broken" in raw:
             raise NormalizeError(raw["id"], "cannot read")
         return Call(provider="atlas", provider_call_id=raw["id"], summary=raw["s"],
