@@ -422,6 +422,7 @@ class _ProgressLine:
         self.tty = err.isatty()
         self.state: dict = {}  # account -> its latest SyncProgress
         self.last = 0.0
+        self.printed = False
 
     def update(self, p) -> None:
         self.state[p.account] = dataclasses.replace(p)
@@ -442,9 +443,10 @@ class _ProgressLine:
         else:
             self.err.write(line + "\n")
         self.err.flush()
+        self.printed = True
 
     def finish(self) -> None:
-        if self.tty and self.state:
+        if self.tty and self.printed:
             self.err.write("\n")
             self.err.flush()
 

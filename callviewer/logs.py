@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 
 LOG_MAX_BYTES = 2_000_000
@@ -114,13 +115,21 @@ def setup_logging(logs_dir: Path | None, *, debug: bool = False) -> None:
             root.removeHandler(h)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # A log file that can't be written later (a full disk) must not print tracebacks.
+    logging.raiseExceptions = False
     if logs_dir is not None:
-        logs_dir.mkdir(parents=True, exist_ok=True)
-        fh = RotatingFile(logs_dir / "callviewer.log")
-        fh.setFormatter(fmt)
-        fh.addFilter(_FILTER)
-        fh._callviewer = True  # type: ignore[attr-defined]
-        root.addHandler(fh)
+        path = logs_dir / "callviewer.log"
+        try:
+            logs_dir.mkdir(parents=True, exist_ok=True)
+            fh = RotatingFile(path)
+        except OSError as e:  # (left by another user, a folder in its place: go on without it)
+            print(f"callviewer: cannot write the log file {path} ({e.strerror or e}); "
+                  "going on without it", file=sys.stderr)
+        else:
+            fh.setFormatter(fmt)
+            fh.addFilter(_FILTER)
+            fh._callviewer = True  # type: ignore[attr-defined]
+            root.addHandler(fh)
     if debug:
         sh = logging.StreamHandler()
         sh.setFormatter(fmt)

@@ -45,16 +45,16 @@ USER_AGENT = "callviewer"
 
 def connect_problem(e: BaseException) -> tuple[str, bool]:
     """Why a connection could not be made, in a few words, and whether trying again may help
-    (an untrusted TLS certificate will not mend itself; a refused connection or a name that does
-    not resolve, as on a laptop without network, may)."""
+    (an untrusted TLS certificate will not mend itself; a refused connection, a name that does
+    not resolve, as on a laptop without network, or a handshake cut off may)."""
     seen: BaseException | None = e
     for _ in range(8):  # httpx's error, httpcore's, then the OS's
         if seen is None:
             break
         if isinstance(seen, ssl.SSLCertVerificationError):
             return f"its TLS certificate is not trusted ({seen.verify_message or 'verify failed'})", False
-        if isinstance(seen, ssl.SSLError):
-            return "the TLS handshake failed", False
+        if isinstance(seen, ssl.SSLError):  # (an EOF or reset mid-handshake: a flaky link)
+            return "the TLS handshake failed", True
         if isinstance(seen, socket.gaierror):
             return "host name not found", True
         if isinstance(seen, ConnectionRefusedError):

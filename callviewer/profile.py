@@ -74,6 +74,9 @@ class Profile:
                 return value
         except FileNotFoundError:
             pass
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+            raise ProfileError(f"cannot read {f}: {reason}") from None
         import uuid
 
         value = uuid.uuid4().hex

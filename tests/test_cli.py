@@ -59,6 +59,17 @@ def test_an_unusable_profile_folder_is_one_line(tmp_path):
     proc = cv(a_file / "sub", "calls", "list")
     assert_one_clean_line(proc)
     assert "a part of that path is a file" in proc.stderr
+    # a folder where the log file or the profile's id should be
+    logs_taken = tmp_path / "logs-taken"
+    (logs_taken / "logs" / "callviewer.log").mkdir(parents=True)
+    proc = cv(logs_taken, "accounts", "list")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "cannot write the log file" in proc.stderr and "going on without it" in proc.stderr
+    id_taken = tmp_path / "id-taken"
+    (id_taken / "profile-id").mkdir(parents=True)
+    proc = cv(id_taken, "accounts", "list")
+    assert_one_clean_line(proc)
+    assert "cannot read" in proc.stderr and "profile-id" in proc.stderr
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)

@@ -119,16 +119,16 @@ class CallabAdapter:
 
 
 #: Words of a Callab error message that say the key was refused.
-_KEY_WORDS = ("api key", "apikey", "api-key", "token", "unauthori", "forbidden", "credential",
-              "authenticat")
+_KEY_WORDS = ("api key", "apikey", "api-key", "access token", "bearer", "unauthori", "forbidden",
+              "credential", "authenticat")
 
 
 def envelope_error(data: Any) -> None:
     """Raises what a `{"status": "error", "message": ...}` envelope says (PROVIDERS.md: the
     status is "ok"/"success" or "error"; Callab may send it with HTTP 200): a refused key as
     `KeyRejected`, "not found" as `NotFound`, anything else as `ProviderError`."""
-    if not isinstance(data, Mapping):
-        return
+    if not isinstance(data, Mapping) or not ("data" in data or "message" in data):
+        return  # (not an envelope: a call object may have a "status" of its own)
     status = data.get("status")
     if not isinstance(status, str) or status.strip().lower() not in ("error", "fail", "failed", "failure"):
         return

@@ -208,7 +208,9 @@ class FilterBar(QWidget):
         for v in values:
             groups.setdefault(_choice_key(v), []).append(v)
         if current and not any(set(current) & set(g) for g in groups.values()):
-            groups[_choice_key(current[0])] = list(current)  # selected, gone: still offered
+            # selected, gone: still offered (beside another spelling of it, if one is left)
+            group = groups.setdefault(_choice_key(current[0]), [])
+            group.extend(v for v in current if v not in group)
         entries = list(groups.values())
         combo.blockSignals(True)
         try:

@@ -25,6 +25,11 @@ def test_an_error_envelope_is_an_error():
         page_items({"status": "failed", "message": "quota exceeded", "data": []})
     with pytest.raises(ProviderError, match="no message"):
         page_items({"status": "error", "data": None})
+    # a call object's own status is no envelope; a page token is no API key
+    assert detail_object({"id": "c1", "status": "failed"}) == {"id": "c1", "status": "failed"}
+    with pytest.raises(ProviderError) as caught:
+        page_items({"status": "error", "message": "invalid page token", "data": None})
+    assert not isinstance(caught.value, KeyRejected)
     # what succeeds stays a success
     assert page_items({"status": "success", "message": "", "data": [{"id": "a"}]}) == [{"id": "a"}]
     assert page_items({"status": "ok", "data": []}) == []
