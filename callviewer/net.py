@@ -225,18 +225,16 @@ class ApiClient:
                     body = await resp.aread()
             except httpx.TimeoutException:
                 last = Offline(f"{self._label} did not answer in time ({self._where(url)})")
-            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError,
-                    httpx.NetworkError) as e:
-                why, transient = connect_problem(e) if isinstance(e, httpx.ConnectError) \
-                    else ("connection broken", True)
+            except httpx.ConnectError as e:
+                why, transient = connect_problem(e)
                 if not transient:  # (no use trying again, nor calling it offline)
                     raise ProviderError(f"cannot connect to {self._label} at "
                                         f"{urlsplit(url).netloc}: {why}") from None
-                if isinstance(e, httpx.ConnectError):
-                    last = Offline(f"cannot reach {self._label} at {urlsplit(url).netloc} ({why})")
-                else:  # connected, then the answer broke off
-                    last = CutShort(f"cannot read {self._label}'s answer at {self._where(url)} "
-                                    f"({why} mid-answer)")
+                last = Offline(f"cannot reach {self._label} at {urlsplit(url).netloc} ({why})")
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.NetworkError):
+                # connected, then the answer broke off
+                last = CutShort(f"cannot read {self._label}'s answer at {self._where(url)} "
+                                "(connection broken mid-answer)")
             except asyncio.CancelledError:
                 raise
             else:

@@ -8,6 +8,7 @@ Keyring calls block (D-Bus); the window runs them through `asyncio.to_thread`.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Protocol
 
 from callviewer.errors import KeyringUnavailable, MissingKey
@@ -199,8 +200,6 @@ class OsKeyStore:
             except Exception as e:  # (secretstorage's, jeepney's: the Secret Service itself)
                 if attempt == 2:
                     raise KeyringUnavailable(f"the OS keyring failed to {what}: {type(e).__name__}") from None
-                import time
-
                 time.sleep(0.2)
         raise AssertionError("unreachable")
 

@@ -35,6 +35,7 @@ from callviewer.ui.models.calls import (  # noqa: F401 (status_color: re-exporte
     STATUS_DOT,
     CallTableModel,
     column_for_sort,
+    format_cost,
     status_color,
 )
 
@@ -46,16 +47,6 @@ __all__ = ["CallListFooter", "CallTableView", "footer_text", "status_color"]
 
 DASH = "—"
 
-def _money(amount: float | None, digits: int, currency: str | None = "USD") -> str:
-    if amount is None:
-        return DASH
-    sign = "-" if amount < 0 else ""
-    num = f"{abs(amount):,.{digits}f}"
-    if currency == "USD":
-        return f"{sign}${num}"
-    return f"{sign}{num} {currency}" if currency else f"{sign}{num}"
-
-
 def footer_text(totals: Totals | None) -> str:
     """"1,234 calls · total $56.78 · $0.12/min" ("—" for what is unknown). The amounts carry
     the calls' currency; calls in different currencies are summed as numbers, and said to be."""
@@ -65,8 +56,8 @@ def footer_text(totals: Totals | None) -> str:
     cur = totals.currency
     calls = f"{DASH} calls" if count is None else f"{count:,} call{'' if count == 1 else 's'}"
     per_min = (DASH if totals.cost_per_minute is None
-               else f"{_money(totals.cost_per_minute, 2, cur)}/min")
-    total = _money(totals.total_cost, 2, cur)
+               else f"{format_cost(totals.cost_per_minute, cur, digits=2)}/min")
+    total = format_cost(totals.total_cost, cur, digits=2)
     if cur is None and totals.total_cost is not None:
         names = [c or "unstated" for c in totals.currencies] or ["mixed currencies"]
         total += f" ({' + '.join(names[:3])}{' + …' if len(names) > 3 else ''})"

@@ -223,13 +223,14 @@ def format_duration(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def format_cost(amount: float | None, currency: str | None = "USD") -> str:
-    """`$0.1234` for USD, `0.1234 EUR` for any other currency; "—" when unknown."""
+def format_cost(amount: float | None, currency: str | None = "USD", digits: int = 4) -> str:
+    """`$0.1234` for USD, `0.1234 EUR` for any other currency, `0.1234` for none; "—" when
+    unknown."""
     if amount is None or not math.isfinite(amount):
         return DASH
     cur = (currency or "").strip().upper()
     sign = "-" if amount < 0 else ""
-    num = f"{abs(amount):,.4f}"
+    num = f"{abs(amount):,.{digits}f}"
     if cur == "USD":
         return f"{sign}${num}"
     return f"{sign}{num} {cur}" if cur else f"{sign}{num}"
